@@ -1,0 +1,37 @@
+# The two commands: `make run` (the app on the demo practice) and `make test` (the whole suite).
+# Each sets up what it needs: system packages (apt, as root), a virtual environment, Python packages.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system venv bench screenshots clean
+
+system:
+	@bash scripts/install-system-packages.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: system venv
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found: starting the app on a virtual screen (Xvfb :99). Set DISPLAY to use your own."; \
+	  (Xvfb :99 -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &) ; sleep 1; \
+	  DISPLAY=:99 $(BIN)/engage-desktop --demo; \
+	else \
+	  $(BIN)/engage-desktop --demo; \
+	fi
+
+test: system venv
+	ENGAGE_REQUIRE_SERVERS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: system venv
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,0 +1,77 @@
+"""Command line: ``engage-desktop`` opens the desktop client; subcommands run headless work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engage_desktop.config import load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="engage-desktop", description="Engage Desktop for dental practices")
+    parser.add_argument("--demo", action="store_true", help="open the demo practice (synthetic patients, nothing is sent)")
+    parser.add_argument("--data-dir", type=Path, help="use this data directory instead of the platform default")
+    sub = parser.add_subparsers(dest="command")
+    sync = sub.add_parser("sync", help="sync the PMS mirror now")
+    sync.add_argument("--full", action="store_true", help="full reconciliation instead of changes only")
+    sub.add_parser("test-connection", help="test the PMS connection and report what is missing")
+    sub.add_parser("migrate", help="upgrade the local database schema")
+    demo = sub.add_parser("make-demo", help="write an Open Dental-schema demo database")
+    demo.add_argument("--patients", type=int, default=3000)
+    demo.add_argument("--seed", type=int, default=20261122)
+    demo.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    if args.command == "make-demo":
+        from engage_desktop.pms import demo as demo_module
+
+        summary = demo_module.write_sqlite(args.out, demo_module.DemoSpec(patients=args.patients, seed=args.seed))
+        print(summary)
+        return 0
+
+    config = load_config(demo=args.demo, data_dir=args.data_dir)
+    from engage_desktop.logging_setup import configure_logging
+
+    configure_logging(config.log_dir, config.log_level, console=args.command is not None)
+    from engage_desktop.bootstrap import bootstrap, ensure_demo_practice
+
+    container = bootstrap(config)
+    try:
+        if args.demo:
+            ensure_demo_practice(container)
+        if args.command is None:
+            from engage_desktop.ui.app import run
+
+            return run(container.services)
+        if args.command == "migrate":
+            print("The database schema is up to date.")
+            return 0
+        if args.command == "test-connection":
+            settings = container.services.load_pms_settings()
+            if settings is None:
+                print("No PMS connection is set up yet.")
+                return 2
+            result = container.services.test_pms_connection(settings, None)
+            print(("OK: " if result.ok else "FAILED: ") + result.message)
+            if result.detail:
+                print(f"Driver said: {result.detail}")
+            return 0 if result.ok else 1
+        if args.command == "sync":
+            from engage_desktop.services.pms_sync import FULL, INCREMENTAL
+
+            def show(p) -> None:
+                print(f"\r{p.fraction:6.1%}  {p.message:<40}", end="", file=sys.stderr, flush=True)
+
+            report = container.services.sync_pms(FULL if args.full else INCREMENTAL, progress=show)
+            print(file=sys.stderr)
+            print(report.summary())
+            return 0 if report.outcome == "ok" else 1
+    finally:
+        container.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure rules and value types. No I/O; only the standard library and pure helpers."""

@@ -1,0 +1,131 @@
+"""Ports: what the core needs from the outside world, as Protocols.
+
+Adapters implement them (``store``, ``pms``); tests use fakes from ``tests/fakes.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+from engage_desktop.domain.pms_records import (
+    PmsAppointment,
+    PmsLocation,
+    PmsPatient,
+    PmsProcedure,
+    PmsProvider,
+    PmsRecall,
+    SchemaReport,
+)
+
+
+class Entity(enum.StrEnum):
+    """What a PMS sync mirrors, in the order it is synced (referenced rows first)."""
+
+    LOCATIONS = "locations"
+    PROVIDERS = "providers"
+    PATIENTS = "patients"
+    APPOINTMENTS = "appointments"
+    RECALLS = "recalls"
+    PROCEDURES = "procedures"
+
+
+PmsRecord = PmsPatient | PmsAppointment | PmsRecall | PmsProcedure | PmsProvider | PmsLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One page of rows read by keyset pagination; ``next_key`` is None after the last page."""
+
+    records: Sequence[PmsRecord]
+    next_key: str | None
+    rows_read: int = 0
+    rows_rejected: int = 0
+
+
+class PmsReader(Protocol):
+    """Read-only access to one practice-management system."""
+
+    vendor: str
+
+    def server_now(self) -> datetime:
+        """The PMS server's clock: incremental cursors come from here, never from ours."""
+
+    def check_schema(self) -> SchemaReport: ...
+
+    def supports_changes_since(self, entity: Entity) -> bool:
+        """True when ``read_batch(changed_since=...)`` returns only changed rows."""
+
+    def read_batch(
+        self,
+        entity: Entity,
+        *,
+        after_key: str | None,
+        changed_since: datetime | None,
+        limit: int,
+    ) -> Batch: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """Per entity: where incremental sync continues, and an unfinished full pass if any."""
+
+    entity: Entity
+    changed_since: datetime | None = None
+    full_run_id: int | None = None  # set while a full pass is under way
+    full_after_key: str | None = None
+    full_started_at: datetime | None = None  # the PMS clock when the full pass began
+    last_full_at: datetime | None = None
+
+
+class MirrorRepository(Protocol):
+    """Writes PMS records into the local mirror."""
+
+    def upsert(self, entity: Entity, records: Sequence[PmsRecord], *, run_id: int | None) -> int: ...
+
+    def remove_unseen(self, entity: Entity, *, run_id: int) -> int:
+        """After a full pass: delete (or mark deleted) every row the pass did not see."""
+
+    def refresh_patient_summaries(self, patient_pms_ids: Sequence[str] | None) -> int:
+        """Recompute last visit, recall due, planned treatment... (None = every patient)."""
+
+    def cursor(self, entity: Entity) -> SyncCursor: ...
+
+    def save_cursor(self, cursor: SyncCursor) -> None: ...
+
+    def next_run_id(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Rolls back on exit unless ``commit()`` was called."""
+
+    mirror: MirrorRepository
+    patients: Any  # PatientQueries; typed in services.patients to keep this module small
+    settings: Any
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class SecretStore(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...

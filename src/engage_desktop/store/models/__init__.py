@@ -1,0 +1,25 @@
+"""Every model, imported here so Alembic's metadata sees them all."""
+
+from engage_desktop.store.models.app import AppSetting, SyncRun, SyncState
+from engage_desktop.store.models.mirror import (
+    AppointmentRecord,
+    LocationRecord,
+    PatientRecord,
+    PatientSearchToken,
+    ProcedureRecord,
+    ProviderRecord,
+    RecallRecord,
+)
+
+__all__ = [
+    "AppSetting",
+    "AppointmentRecord",
+    "LocationRecord",
+    "PatientRecord",
+    "PatientSearchToken",
+    "ProcedureRecord",
+    "ProviderRecord",
+    "RecallRecord",
+    "SyncRun",
+    "SyncState",
+]

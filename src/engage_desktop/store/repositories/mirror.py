@@ -1,0 +1,322 @@
+"""Writes PMS records into the mirror with set-based upserts (Core, not the ORM: a full sync
+writes about a million rows and must stay close to the speed of reading them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engage_desktop.domain.pms_records import (
+    AppointmentStatus,
+    PatientStatus,
+    PmsAppointment,
+    PmsLocation,
+    PmsPatient,
+    PmsProcedure,
+    PmsProvider,
+    PmsRecall,
+    ProcedureStatus,
+)
+from engage_desktop.domain.ports import Entity, PmsRecord, SyncCursor
+from engage_desktop.domain.search import search_keys
+from engage_desktop.domain.views import SyncRunInfo
+from engage_desktop.store.models import (
+    AppointmentRecord,
+    LocationRecord,
+    PatientRecord,
+    PatientSearchToken,
+    ProcedureRecord,
+    ProviderRecord,
+    RecallRecord,
+    SyncRun,
+    SyncState,
+)
+
+_CHUNK = 500  # rows per id list in IN (...) clauses, well under every database's limit
+
+
+def _patient_row(p: PmsPatient) -> dict[str, Any]:
+    return {
+        "pms_id": p.pms_id,
+        "last_name": p.last_name,
+        "first_name": p.first_name,
+        "middle_initial": p.middle_initial,
+        "preferred_name": p.preferred_name,
+        "sort_name": f"{p.last_name} {p.first_name}".strip().casefold()[:260],
+        "chart_number": p.chart_number,
+        "birthdate": p.birthdate,
+        "status": p.status.value,
+        "gender": p.gender,
+        "home_phone_raw": p.home_phone.raw if p.home_phone else "",
+        "home_phone": p.home_phone.e164 if p.home_phone else None,
+        "work_phone_raw": p.work_phone.raw if p.work_phone else "",
+        "work_phone": p.work_phone.e164 if p.work_phone else None,
+        "mobile_phone_raw": p.mobile_phone.raw if p.mobile_phone else "",
+        "mobile_phone": p.mobile_phone.e164 if p.mobile_phone else None,
+        "email": p.email,
+        "email_is_valid": p.email_is_valid,
+        "address1": p.address1,
+        "address2": p.address2,
+        "city": p.city,
+        "state": p.state,
+        "postcode": p.postcode,
+        "text_consent": p.text_consent.value,
+        "email_consent": p.email_consent.value,
+        "sms_opt_out": p.sms_opt_out,
+        "email_opt_out": p.email_opt_out,
+        "preferred_contact": p.preferred_contact.value,
+        "primary_provider_id": p.primary_provider_id,
+        "secondary_provider_id": p.secondary_provider_id,
+        "location_id": p.location_id,
+        "guarantor_id": p.guarantor_id,
+        "language": p.language,
+        "first_visit": p.first_visit,
+        "deceased_at": p.deceased_at,
+        "pms_changed_at": p.changed_at,
+    }
+
+
+def _appointment_row(a: PmsAppointment) -> dict[str, Any]:
+    return {
+        "pms_id": a.pms_id,
+        "patient_id": a.patient_id,
+        "starts_at": a.starts_at,
+        "status": a.status.value,
+        "length_minutes": a.length_minutes,
+        "provider_id": a.provider_id,
+        "hygienist_id": a.hygienist_id,
+        "location_id": a.location_id,
+        "is_hygiene": a.is_hygiene,
+        "description": a.description,
+        "confirmed": a.confirmed,
+        "pms_changed_at": a.changed_at,
+    }
+
+
+def _recall_row(r: PmsRecall) -> dict[str, Any]:
+    return {
+        "pms_id": r.pms_id,
+        "patient_id": r.patient_id,
+        "recall_type": r.recall_type,
+        "due_date": r.due_date,
+        "previous_date": r.previous_date,
+        "scheduled_date": r.scheduled_date,
+        "is_disabled": r.is_disabled,
+        "pms_changed_at": r.changed_at,
+    }
+
+
+def _procedure_row(p: PmsProcedure) -> dict[str, Any]:
+    return {
+        "pms_id": p.pms_id,
+        "patient_id": p.patient_id,
+        "status": p.status.value,
+        "code": p.code,
+        "description": p.description[:255],
+        "fee": p.fee,
+        "provider_id": p.provider_id,
+        "location_id": p.location_id,
+        "appointment_id": p.appointment_id,
+        "planned_date": p.planned_date,
+        "pms_changed_at": p.changed_at,
+    }
+
+
+def _provider_row(p: PmsProvider) -> dict[str, Any]:
+    return {
+        "pms_id": p.pms_id,
+        "abbreviation": p.abbreviation,
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "is_hygienist": p.is_hygienist,
+        "is_hidden": p.is_hidden,
+        "is_active": p.is_active,
+    }
+
+
+def _location_row(loc: PmsLocation) -> dict[str, Any]:
+    return {
+        "pms_id": loc.pms_id,
+        "name": loc.name,
+        "abbreviation": loc.abbreviation,
+        "address1": loc.address1,
+        "city": loc.city,
+        "state": loc.state,
+        "postcode": loc.postcode,
+        "phone": loc.phone,
+        "time_zone": loc.time_zone,
+        "is_hidden": loc.is_hidden,
+    }
+
+
+_TABLES: dict[Entity, tuple[type, Callable[[Any], dict[str, Any]]]] = {
+    Entity.PATIENTS: (PatientRecord, _patient_row),
+    Entity.APPOINTMENTS: (AppointmentRecord, _appointment_row),
+    Entity.RECALLS: (RecallRecord, _recall_row),
+    Entity.PROCEDURES: (ProcedureRecord, _procedure_row),
+    Entity.PROVIDERS: (ProviderRecord, _provider_row),
+    Entity.LOCATIONS: (LocationRecord, _location_row),
+}
+
+
+class SqlMirrorRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _insert(self, table: Table):
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    # -- writes --------------------------------------------------------------------------
+    def upsert(self, entity: Entity, records: Sequence[PmsRecord], *, run_id: int | None) -> int:
+        if not records:
+            return 0
+        model, to_row = _TABLES[entity]
+        table: Table = model.__table__
+        # The last of several rows with the same id wins, as it would in the PMS.
+        rows_by_id = {r.pms_id: to_row(r) for r in records}
+        rows = list(rows_by_id.values())
+        if run_id is not None:
+            for row in rows:
+                row["seen_run"] = run_id
+        stmt = self._insert(table)
+        update_cols = {c: stmt.excluded[c] for c in rows[0] if c != "pms_id"}
+        stmt = stmt.on_conflict_do_update(index_elements=["pms_id"], set_=update_cols)
+        self.session.execute(stmt, rows)
+        if entity is Entity.PATIENTS:
+            self._reindex_patients([r for r in records if isinstance(r, PmsPatient)])
+        return len(rows)
+
+    def _reindex_patients(self, patients: Sequence[PmsPatient]) -> None:
+        latest = {p.pms_id: p for p in patients}
+        ids = self._patient_ids(list(latest))
+        token_rows = []
+        for pms_id, patient in latest.items():
+            pid = ids[pms_id]
+            for key in search_keys(
+                first_name=patient.first_name,
+                last_name=patient.last_name,
+                preferred_name=patient.preferred_name,
+                email=patient.email,
+                chart_number=patient.chart_number,
+                record_id=patient.pms_id,
+                phones=(patient.mobile_phone, patient.home_phone, patient.work_phone),
+            ):
+                token_rows.append({"token": key, "patient_id": pid})
+        id_list = list(ids.values())
+        for i in range(0, len(id_list), _CHUNK):
+            self.session.execute(delete(PatientSearchToken).where(PatientSearchToken.patient_id.in_(id_list[i : i + _CHUNK])))
+        if token_rows:
+            self.session.execute(self._insert(PatientSearchToken.__table__), token_rows)
+
+    def _patient_ids(self, pms_ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(pms_ids), _CHUNK):
+            chunk = pms_ids[i : i + _CHUNK]
+            out.update(self.session.execute(select(PatientRecord.pms_id, PatientRecord.id).where(PatientRecord.pms_id.in_(chunk))).all())
+        return out
+
+    def remove_unseen(self, entity: Entity, *, run_id: int) -> int:
+        model, _ = _TABLES[entity]
+        unseen = or_(model.seen_run.is_(None), model.seen_run != run_id)
+        if entity is Entity.PATIENTS:
+            # A chart can vanish from a PMS (hard delete, restore from backup); keep the row for
+            # its links and history, and hide it like a deleted chart.
+            result = self.session.execute(
+                update(PatientRecord)
+                .where(unseen, PatientRecord.status != PatientStatus.DELETED.value)
+                .values(status=PatientStatus.DELETED.value)
+            )
+        else:
+            result = self.session.execute(delete(model).where(unseen))
+        return result.rowcount or 0
+
+    def refresh_patient_summaries(self, patient_pms_ids: Sequence[str] | None) -> int:
+        p = PatientRecord
+        a = AppointmentRecord
+        last_visit = (
+            select(func.max(a.starts_at))
+            .where(a.patient_id == p.pms_id, a.status == AppointmentStatus.COMPLETE.value)
+            .scalar_subquery()
+        )
+        recall_due = (
+            select(func.min(RecallRecord.due_date))
+            .where(RecallRecord.patient_id == p.pms_id, RecallRecord.is_disabled.is_(False), RecallRecord.due_date.is_not(None))
+            .scalar_subquery()
+        )
+        planned = exists().where(
+            ProcedureRecord.patient_id == p.pms_id,
+            ProcedureRecord.status == ProcedureStatus.TREATMENT_PLANNED.value,
+            ProcedureRecord.appointment_id.is_(None),
+        )
+        stmt = update(p).values(last_visit_at=last_visit, recall_due=recall_due, has_planned_treatment=planned)
+        if patient_pms_ids is None:
+            return self.session.execute(stmt).rowcount or 0
+        ids = list(dict.fromkeys(patient_pms_ids))
+        total = 0
+        for i in range(0, len(ids), _CHUNK):
+            total += self.session.execute(stmt.where(p.pms_id.in_(ids[i : i + _CHUNK]))).rowcount or 0
+        return total
+
+    # -- sync state ------------------------------------------------------------------------
+    def cursor(self, entity: Entity) -> SyncCursor:
+        row = self.session.get(SyncState, entity.value)
+        if row is None:
+            return SyncCursor(entity=entity)
+        return SyncCursor(
+            entity=entity,
+            changed_since=row.changed_since,
+            full_run_id=row.full_run_id,
+            full_after_key=row.full_after_key,
+            full_started_at=row.full_started_at,
+            last_full_at=row.last_full_at,
+        )
+
+    def save_cursor(self, cursor: SyncCursor) -> None:
+        row = self.session.get(SyncState, cursor.entity.value)
+        if row is None:
+            row = SyncState(entity=cursor.entity.value)
+            self.session.add(row)
+        row.changed_since = cursor.changed_since
+        row.full_run_id = cursor.full_run_id
+        row.full_after_key = cursor.full_after_key
+        row.full_started_at = cursor.full_started_at
+        row.last_full_at = cursor.last_full_at
+        self.session.flush()
+
+    def start_run(self, mode: str) -> int:
+        run = SyncRun(mode=mode, started_at=datetime.now(UTC), outcome="running")
+        self.session.add(run)
+        self.session.flush()
+        return run.id
+
+    def finish_run(self, run_id: int, *, outcome: str, read: int, written: int, rejected: int, removed: int, message: str) -> None:
+        self.session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(finished_at=datetime.now(UTC), outcome=outcome, rows_read=read, rows_written=written,
+                    rows_rejected=rejected, rows_removed=removed, message=message[:2000])
+        )
+
+    def last_runs(self, limit: int = 10) -> list[SyncRunInfo]:
+        runs = self.session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit))
+        return [
+            SyncRunInfo(id=r.id, mode=r.mode, started_at=r.started_at, finished_at=r.finished_at, outcome=r.outcome,
+                        rows_read=r.rows_read, rows_written=r.rows_written, rows_rejected=r.rows_rejected,
+                        rows_removed=r.rows_removed, message=r.message)
+            for r in runs
+        ]
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for entity, (model, _) in _TABLES.items():
+            out[entity.value] = self.session.scalar(select(func.count()).select_from(model)) or 0
+        return out

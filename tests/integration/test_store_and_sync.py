@@ -1,0 +1,168 @@
+"""The store on SQLite and PostgreSQL: migrations, sync into the mirror, search and card."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import inspect, select
+
+from engage_desktop.domain.pms_records import AppointmentStatus, PatientStatus, ProcedureStatus
+from engage_desktop.domain.ports import Entity
+from engage_desktop.services import patients
+from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
+from engage_desktop.store import migrate
+from engage_desktop.store.models import PatientRecord
+from engage_desktop.store.engine import make_engine, make_session_factory
+from engage_desktop.store.unit_of_work import SqlUnitOfWorkFactory
+from tests import factories as f
+from tests.fakes import FakePmsReader
+
+
+@pytest.fixture
+def uow_factory(store_url):
+    engine = make_engine(store_url)
+    migrate.upgrade(engine)
+    yield SqlUnitOfWorkFactory(make_session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def pms():
+    reader = FakePmsReader()
+    reader.put(Entity.LOCATIONS, f.location(1, "Main Street"), f.location(2, "Riverside"))
+    reader.put(Entity.PROVIDERS, f.provider(1, "DOC1"), f.provider(2, "HYG1", is_hygienist=True))
+    reader.put(Entity.PATIENTS, *(f.patient(i, first=f"First{i}", last=f"Family{i // 3}", guarantor_id=str(i - i % 3))
+                                  for i in range(3, 60)))
+    reader.put(Entity.APPOINTMENTS, f.appointment(1, 3, datetime(2025, 5, 1, 9)), f.appointment(2, 3, datetime(2025, 11, 2, 10)),
+               f.appointment(3, 3, datetime(2027, 1, 2, 10), status=AppointmentStatus.SCHEDULED))
+    reader.put(Entity.RECALLS, f.recall(1, 3, date(2026, 5, 1)), f.recall(2, 3, date(2026, 3, 1), is_disabled=True))
+    reader.put(Entity.PROCEDURES, f.procedure(1, 4), f.procedure(2, 5, appointment_id="3"))
+    reader.tick(60)  # the practice's data predates our first sync
+    return reader
+
+
+def test_migrations_create_every_table_and_reach_head(store_url):
+    engine = make_engine(store_url)
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    tables = set(inspect(engine).get_table_names())
+    assert {"pms_patient", "pms_appointment", "pms_recall", "pms_procedure", "pms_provider", "pms_location",
+            "pms_patient_search", "sync_state", "sync_run", "app_setting"} <= tables
+    assert migrate.upgrade(engine) is None  # already at head: nothing to do
+    engine.dispose()
+
+
+def test_first_sync_mirrors_everything_and_computes_summaries(uow_factory, pms):
+    report = sync_pms(uow_factory=uow_factory, reader=pms, batch_size=7)
+    assert report.outcome == "ok"
+    with uow_factory() as uow:
+        counts = uow.mirror.counts()
+    assert counts == {"patients": 57, "appointments": 3, "recalls": 2, "procedures": 2, "providers": 2, "locations": 2}
+    result = patients.search_patients(uow_factory=uow_factory, text="first3")
+    card = patients.patient_card(uow_factory=uow_factory, patient_id=result.ids[0], now=datetime(2026, 6, 1))
+    assert card.last_visit_at == datetime(2025, 11, 2, 10)  # the latest completed visit
+    assert card.recall_due == date(2026, 5, 1)  # the disabled recall does not count
+    assert [a.status for a in card.appointments][0] == AppointmentStatus.SCHEDULED.value  # future first
+    with uow_factory() as uow:
+            planned = dict(uow.session.execute(select(PatientRecord.pms_id, PatientRecord.has_planned_treatment)).all())
+    assert planned["4"] is True and planned["5"] is False  # 5's plan is on an appointment
+
+
+def test_incremental_sync_reads_only_changes_and_is_idempotent(uow_factory, pms):
+    sync_pms(uow_factory=uow_factory, reader=pms)
+    pms.tick(60)
+    pms.update(Entity.PATIENTS, "10", last_name="Renamed", first_name="Rita")
+    report = sync_pms(uow_factory=uow_factory, reader=pms, mode=INCREMENTAL)
+    by_entity = {e.entity: e for e in report.entities}
+    assert by_entity[Entity.PATIENTS].full is False
+    assert by_entity[Entity.PATIENTS].read == 1  # only the changed chart (the cursor is inclusive)
+    assert patients.search_patients(uow_factory=uow_factory, text="renamed rita").total == 1
+    again = sync_pms(uow_factory=uow_factory, reader=pms, mode=INCREMENTAL)
+    assert {e.entity: e.read for e in again.entities}[Entity.PATIENTS] == 1  # same second re-read, harmless
+    assert patients.search_patients(uow_factory=uow_factory, text="renamed").total == 1
+
+
+def test_full_reconciliation_removes_deleted_rows_and_hides_vanished_charts(uow_factory, pms):
+    sync_pms(uow_factory=uow_factory, reader=pms)
+    pms.delete(Entity.APPOINTMENTS, "2")
+    pms.delete(Entity.PATIENTS, "20")
+    report = sync_pms(uow_factory=uow_factory, reader=pms, mode=FULL)
+    assert report.removed == 2
+    with uow_factory() as uow:
+        assert uow.mirror.counts()["appointments"] == 2
+    assert patients.search_patients(uow_factory=uow_factory, text="first20").total == 0
+    hit = patients.search_patients(uow_factory=uow_factory, text="first3").ids[0]
+    card = patients.patient_card(uow_factory=uow_factory, patient_id=hit, now=datetime(2026, 6, 1))
+    assert card.last_visit_at == datetime(2025, 5, 1, 9)  # recomputed after the removal
+
+
+def test_a_crash_mid_full_pass_resumes_where_it_stopped(uow_factory, pms):
+    pms.fail_after_pages = 6  # locations, providers, then 4 pages of patients
+    with pytest.raises(RuntimeError):
+        sync_pms(uow_factory=uow_factory, reader=pms, mode=FULL, batch_size=5)
+    with uow_factory() as uow:
+        cursor = uow.mirror.cursor(Entity.PATIENTS)
+        partial = uow.mirror.counts()["patients"]
+    assert cursor.full_run_id is not None and cursor.full_after_key is not None
+    assert 0 < partial < 57
+    pms.fail_after_pages = None
+    pms.pages_read = 0
+    pms.delete(Entity.PATIENTS, "50")  # vanished from the PMS while we were down, past our position
+    report = sync_pms(uow_factory=uow_factory, reader=pms, mode=INCREMENTAL, batch_size=5)
+    assert report.outcome == "ok"
+    patient_result = {e.entity: e for e in report.entities}[Entity.PATIENTS]
+    assert patient_result.full is True  # the unfinished pass was resumed, not restarted
+    assert patient_result.read == 57 - partial - 1
+    assert patient_result.removed == 0  # it was never mirrored, so nothing to hide
+    with uow_factory() as uow:
+        assert uow.mirror.cursor(Entity.PATIENTS).full_run_id is None
+    assert patients.search_patients(uow_factory=uow_factory, text="first50").total == 0
+    assert patients.search_patients(uow_factory=uow_factory, text="first49").total == 1
+
+
+def test_cancel_keeps_what_was_committed(uow_factory, pms):
+    import threading
+
+    cancel = threading.Event()
+
+    def progress(p):
+        if p.entity is Entity.PATIENTS and p.rows >= 10:
+            cancel.set()
+
+    report = sync_pms(uow_factory=uow_factory, reader=pms, batch_size=5, progress=progress, cancel=cancel)
+    assert report.outcome == "cancelled"
+    with uow_factory() as uow:
+        assert uow.mirror.counts()["patients"] == 10
+        assert uow.mirror.last_runs(1)[0].outcome == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("family4", {"12", "13", "14"}),
+        ("FAMILY4 first13", {"13"}),
+        ("(503) 555-1013", {"13"}),
+        ("555-1013", {"13"}),
+        ("5035551013", {"13"}),
+        ("p13@example", {"13"}),
+        ("1/14/1980", {"13", "41"}),
+    ],
+)
+def test_search_as_you_type(uow_factory, pms, typed, expected):
+    sync_pms(uow_factory=uow_factory, reader=pms)
+    result = patients.search_patients(uow_factory=uow_factory, text=typed)
+    rows = patients.patient_rows(uow_factory=uow_factory, ids=result.ids)
+    assert {r.pms_id for r in rows} == expected
+
+
+def test_status_changes_are_mirrored_and_deleted_charts_hidden(uow_factory, pms):
+    sync_pms(uow_factory=uow_factory, reader=pms)
+    pms.tick(5)
+    pms.update(Entity.PATIENTS, "30", status=PatientStatus.DELETED)
+    pms.update(Entity.PROCEDURES, "1", status=ProcedureStatus.COMPLETE)
+    sync_pms(uow_factory=uow_factory, reader=pms)
+    assert patients.search_patients(uow_factory=uow_factory, text="first30").total == 0
+    hit = patients.search_patients(uow_factory=uow_factory, text="first4").ids[0]
+    card = patients.patient_card(uow_factory=uow_factory, patient_id=hit, now=datetime(2026, 6, 1))
+    assert card.planned_treatment == ()
