@@ -98,9 +98,10 @@ def start_mariadb(base: Path) -> MariaDb:
     _wait(login, "MariaDB")
     conn = pyodbc.connect(server.odbc(), autocommit=True)
     server.root_password = "root-test-pw"
-    conn.execute(f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{server.root_password}'")
-    conn.execute(f"CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY '{server.root_password}'")
-    conn.execute("GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION")
+    for host in ("127.0.0.1", "localhost"):
+        conn.execute(f"CREATE USER IF NOT EXISTS 'root'@'{host}'")
+        conn.execute(f"GRANT ALL ON *.* TO 'root'@'{host}' WITH GRANT OPTION")
+        conn.execute(f"ALTER USER 'root'@'{host}' IDENTIFIED BY '{server.root_password}'")
     conn.close()
     return server
 

@@ -27,7 +27,7 @@ __all__ = ["ConnectionSettings", "FailureKind", "PmsConnectionError", "Vendor", 
 def connect(settings: ConnectionSettings, *, timeout: int = 10) -> Any:
     """Open a read-only DB-API connection, or raise PmsConnectionError saying what failed."""
     if settings.is_demo:
-        return _connect_sqlite(Path(settings.sqlite_path))
+        return _connect_sqlite(Path(settings.sqlite_path).resolve())
     if not (settings.dsn or settings.host):
         raise PmsConnectionError(FailureKind.NOT_CONFIGURED, "No PMS connection is set up yet.")
     try:

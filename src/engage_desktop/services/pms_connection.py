@@ -72,8 +72,9 @@ class ConnectionTest:
 
 def test_connection(*, settings: ConnectionSettings, open_reader: ReaderFactory) -> ConnectionTest:
     """Connect, ask the server's clock, and check every table/view and column the reader uses."""
-    reader = open_reader(settings)
+    reader = None
     try:
+        reader = open_reader(settings)  # a malformed override is reported, not raised
         reader.server_now()
         report = reader.check_schema()
     except PmsConnectionError as exc:
@@ -81,7 +82,8 @@ def test_connection(*, settings: ConnectionSettings, open_reader: ReaderFactory)
     except EngageError as exc:
         return ConnectionTest(False, FailureKind.OTHER.value, str(exc))
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
     checks = (f"Connected to {settings.vendor.label}", "Server clock read")
     if not report.ok:
         missing = list(report.missing_objects) + list(report.missing_columns)

@@ -1,0 +1,2 @@
+-- The Eaglesoft version (facts 3.2, Chewsi, Pozative).
+SELECT version AS version FROM {schema}.{preferences_table}

@@ -1,0 +1,180 @@
+"""The Patients screen: search as you type, the lazily loaded list, and the patient card.
+
+Every search and card load runs in the task runner. Typing restarts a short debounce; each
+search gets a generation number and only the newest one's result is applied, so a slow early
+search can never overwrite what the user typed since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from engage_desktop.domain.views import PatientCard, PatientListRow, SearchResult
+from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport
+from engage_desktop.ui.formatting import patients_count
+from engage_desktop.ui.models.patient_table_model import PatientTableModel
+from engage_desktop.ui.sync_controller import SyncController
+from engage_desktop.ui.tasks import Generation, Superseded, TaskRunner, user_message
+from engage_desktop.ui.views.patients_view import PatientsView
+
+DEBOUNCE_MS = 150
+
+
+class PatientsPage(PatientsView):
+    settings_requested = Signal()
+    result_applied = Signal(object)  # SearchResult, after the list shows it
+    card_shown = Signal(object)  # PatientCard
+
+    def __init__(
+        self,
+        *,
+        search_patients: Callable[[str], SearchResult],
+        patient_rows: Callable[[Sequence[int]], list[PatientListRow]],
+        patient_card: Callable[[int], PatientCard | None],
+        runner: TaskRunner,
+        sync: SyncController,
+        region: str = "US",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(region=region, parent=parent)
+        self._search_patients = search_patients
+        self._patient_card = patient_card
+        self._runner = runner
+        self._sync = sync
+        self._searches = Generation()
+        self._cards = Generation()
+        self._card_id: int | None = None
+        self._has_result = False
+
+        self.model = PatientTableModel(patient_rows, runner, region=region, parent=self)
+        self.table.setModel(self.model)
+        self.apply_column_widths()
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.search_now)
+        self.search_box.textChanged.connect(lambda _text: self._debounce.start())
+        self.search_box.returnPressed.connect(self.search_now)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.card.family_member_clicked.connect(self.open_card)
+        self.open_settings_button.clicked.connect(self.settings_requested)
+        self.sync_now_button.clicked.connect(lambda: self._sync.start(INCREMENTAL))
+        self._runner.changes_applied.connect(self._on_changes)
+        self._sync.sync_did_start.connect(self._on_sync_started)
+        self._sync.sync_did_progress.connect(self._on_sync_progress)
+        self._sync.sync_did_finish.connect(self._on_sync_finished)
+        self._sync.sync_did_fail.connect(self._on_sync_failed)
+        self._show_sync_idle()
+        self.count_label.setText("Loading…")
+
+    # -- searching -----------------------------------------------------------------------------
+    def search_now(self) -> None:
+        self._debounce.stop()
+        text = self.search_box.text()
+        generation = self._searches.next()
+        searches, search = self._searches, self._search_patients
+
+        def work() -> SearchResult:
+            if not searches.is_current(generation):
+                raise Superseded  # the user typed on while this waited for the database
+            return search(text)
+
+        self._runner.run(work, on_success=lambda result: self._apply(generation, result),
+                         on_failure=self._on_search_failed, owner=self)
+
+    def _apply(self, generation: int, result: SearchResult) -> None:
+        if not self._searches.is_current(generation):
+            return
+        self._has_result = True
+        keep = self._card_id
+        self.model.set_result(result)
+        self._show_count(result)
+        nothing_synced = result.total == 0 and not result.query.strip()
+        self.stack.setCurrentWidget(self.empty_state if nothing_synced else self.table)
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.table.selectRow(row)  # the same patient stays selected while refining a search
+        self.result_applied.emit(result)
+
+    def _show_count(self, result: SearchResult) -> None:
+        if result.capped:
+            self.count_label.setText(f"{len(result.ids):,} of {result.total:,} shown — keep typing")
+        elif result.total == 0 and result.query.strip():
+            self.count_label.setText("No patients match")
+        else:
+            self.count_label.setText(patients_count(result.total))
+
+    def _on_search_failed(self, exc: BaseException) -> None:
+        self.count_label.setText("Search failed")
+        self._runner.task_did_fail.emit(user_message(exc))
+
+    # -- the card ------------------------------------------------------------------------------
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        patient_id = self.model.patient_id(current.row()) if current.isValid() else None
+        if patient_id is not None and patient_id != self._card_id:
+            self.open_card(patient_id)
+
+    def open_card(self, patient_id: int) -> None:
+        self._card_id = patient_id
+        generation = self._cards.next()
+        cards, load = self._cards, self._patient_card
+
+        def work() -> PatientCard | None:
+            if not cards.is_current(generation):
+                raise Superseded  # arrowing down the list: skip the cards flown past
+            return load(patient_id)
+
+        self.card.show_loading()
+        self._runner.run(work, on_success=lambda card: self._show_card(generation, card),
+                         on_failure=self._on_card_failed, owner=self)
+        row = self.model.row_of(patient_id)
+        if row is not None and self.table.currentIndex().row() != row:
+            self.table.selectRow(row)
+
+    def _show_card(self, generation: int, card: PatientCard | None) -> None:
+        if not self._cards.is_current(generation):
+            return
+        if card is None:
+            self.card.show_message("This patient is no longer in the PMS.")
+            return
+        self.card.show_card(card)
+        self.card_shown.emit(card)
+
+    def _on_card_failed(self, exc: BaseException) -> None:
+        self.card.show_message(user_message(exc))
+
+    # -- refreshes -------------------------------------------------------------------------------
+    def _on_changes(self, changes: object, _initiator: object) -> None:
+        if isinstance(changes, frozenset | set) and "patients" not in changes and "appointments" not in changes:
+            return
+        self.search_now()
+        if self._card_id is not None:
+            self.open_card(self._card_id)
+
+    def _on_sync_started(self, _mode: str) -> None:
+        self.sync_now_button.setEnabled(False)
+        self.empty_progress.setValue(0)
+        self.empty_progress.show()
+        self.empty_progress_label.setText("Syncing with the PMS…")
+        self.empty_progress_label.show()
+
+    def _on_sync_progress(self, progress: SyncProgress) -> None:
+        self.empty_progress.setValue(round(progress.fraction * 1000))
+        self.empty_progress_label.setText(f"Syncing with the PMS… {progress.message}")
+
+    def _on_sync_finished(self, report: SyncReport) -> None:
+        self._show_sync_idle()
+        if report.outcome != "ok":  # the list refreshes by itself; only a problem needs words
+            self.empty_progress_label.setText(report.summary())
+            self.empty_progress_label.show()
+
+    def _on_sync_failed(self, message: str) -> None:
+        self._show_sync_idle()
+        self.empty_progress_label.setText(message)
+        self.empty_progress_label.show()
+
+    def _show_sync_idle(self, *_args: object) -> None:
+        self.sync_now_button.setEnabled(not self._sync.is_running)
+        self.empty_progress.hide()
+        self.empty_progress_label.hide()

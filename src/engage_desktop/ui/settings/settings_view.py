@@ -1,0 +1,65 @@
+"""The Settings area: the registered pages listed on the left, the chosen page on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
+
+from engage_desktop.ui.settings import PAGES, PageDeps, SettingsPage
+from engage_desktop.ui.widgets.common import section_title
+
+
+class SettingsView(QWidget):
+    def __init__(self, deps: PageDeps, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Page")
+        self.page_list = QListWidget()
+        self.page_list.setObjectName("SettingsNav")
+        nav = QWidget()
+        nav.setObjectName("SettingsNavPanel")
+        nav.setFixedWidth(200)
+        nav_layout = QVBoxLayout(nav)
+        nav_layout.setContentsMargins(0, 22, 0, 0)
+        nav_layout.setSpacing(8)
+        title = section_title("Settings")
+        title.setContentsMargins(18, 0, 0, 0)
+        nav_layout.addWidget(title)
+        nav_layout.addWidget(self.page_list, 1)
+        self.stack = QStackedWidget()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(nav)
+        layout.addWidget(self.stack, 1)
+
+        self.pages: list[SettingsPage] = []
+        self._loaded: set[int] = set()
+        for page_class in PAGES:
+            page = page_class(deps)
+            self.pages.append(page)
+            self.stack.addWidget(page)
+            QListWidgetItem(page_class.TITLE, self.page_list)
+        self.page_list.currentRowChanged.connect(self._show_page)
+        self.page_list.setCurrentRow(0)
+
+    def page(self, name: str) -> SettingsPage:
+        return next(p for p in self.pages if p.NAME == name)
+
+    def show_page(self, name: str) -> None:
+        self.page_list.setCurrentRow(next(i for i, p in enumerate(self.pages) if p.NAME == name))
+
+    def _show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        if self.isVisible():
+            self._load_once(row)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._load_once(self.stack.currentIndex())
+
+    def _load_once(self, row: int) -> None:
+        # Loaded when first shown, not on every visit, so unsaved edits survive a trip elsewhere.
+        if row >= 0 and row not in self._loaded:
+            self._loaded.add(row)
+            self.pages[row].load()

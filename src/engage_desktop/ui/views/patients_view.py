@@ -1,0 +1,149 @@
+"""Layout of the Patients screen (behaviour lives in ui/patients_page.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engage_desktop.ui import icons
+from engage_desktop.ui.models.patient_table_model import Column
+from engage_desktop.ui.widgets.common import label
+from engage_desktop.ui.widgets.patient_card import PatientCardWidget
+
+SEARCH_PLACEHOLDER = "Search by name, birthdate, phone, email or chart #"
+EMPTY_TEXT = "No patients yet — set up the PMS connection in Settings, or press Sync now."
+ROW_HEIGHT = 32
+# Widths come from the text each column must fit, so they suit Segoe UI and DejaVu alike.
+# Name takes what is left; email and location are elided when the window is narrow.
+FIXED_SAMPLES = {Column.BIRTHDATE: "00/00/0000", Column.PHONE: "(000) 000-0000", Column.STATUS: "Non-patient",
+                 Column.CHART: "Chart #"}
+# The rest share what is left: (share, minimum width).
+FLEXIBLE = {Column.NAME: (0.45, 180), Column.EMAIL: (0.35, 130), Column.LOCATION: (0.20, 90)}
+PADDING = 22
+
+
+class PatientsView(QWidget):
+    def __init__(self, *, region: str = "US", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Page")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(12)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(20, 16, 16, 12)
+        outer.addWidget(splitter)
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(10)
+        header = QHBoxLayout()
+        header.addWidget(label("Patients", name="PageTitle"))
+        header.addStretch(1)
+        self.count_label = label("", "muted", name="ResultCount")
+        header.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        column.addLayout(header)
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("SearchBox")
+        self.search_box.setPlaceholderText(SEARCH_PLACEHOLDER)
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icons.search(), QLineEdit.ActionPosition.LeadingPosition)
+        column.addWidget(self.search_box)
+
+        self.stack = QStackedWidget()
+        self.table = self._build_table()
+        self.stack.addWidget(self.table)
+        self.empty_state = self._build_empty_state()
+        self.stack.addWidget(self.empty_state)
+        column.addWidget(self.stack, 1)
+        splitter.addWidget(left)
+
+        self.card = PatientCardWidget(region=region)
+        self.card.setMinimumWidth(360)
+        splitter.addWidget(self.card)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([800, 400])
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 100,000 rows, so scrolling stays instant.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        horizontal = table.horizontalHeader()
+        horizontal.setHighlightSections(False)
+        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        horizontal.setMinimumSectionSize(60)
+        return table
+
+    def apply_column_widths(self) -> None:
+        metrics = self.table.fontMetrics()
+        for column, sample in FIXED_SAMPLES.items():
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + PADDING)
+        self.table.viewport().installEventFilter(self)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        # Name, email and location share the room the fixed columns leave (never below a minimum).
+        room = self.table.viewport().width() - sum(self.table.columnWidth(c) for c in FIXED_SAMPLES)
+        for column, (share, minimum) in FLEXIBLE.items():
+            self.table.setColumnWidth(column, max(minimum, int(room * share)))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _build_empty_state(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.setSpacing(12)
+        layout.addStretch(1)
+        self.empty_title = label("No patients yet", name="PageTitle")
+        self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_text = label(EMPTY_TEXT, "muted", wrap=True)
+        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty_title)
+        layout.addWidget(self.empty_text)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.open_settings_button = QPushButton("Open Settings")
+        self.sync_now_button = QPushButton("Sync now")
+        self.sync_now_button.setProperty("primary", True)
+        buttons.addWidget(self.open_settings_button)
+        buttons.addWidget(self.sync_now_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.empty_progress = QProgressBar()
+        self.empty_progress.setRange(0, 1000)
+        self.empty_progress.setFixedWidth(320)
+        self.empty_progress_label = label("", "muted")
+        self.empty_progress_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty_progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.empty_progress_label)
+        layout.addStretch(2)
+        return box

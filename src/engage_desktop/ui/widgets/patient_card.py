@@ -1,0 +1,282 @@
+"""The patient card: what the front desk needs about one chart, read-only, from a PatientCard DTO.
+
+The widget only renders; the Patients page loads the card off-thread and hands it over.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from engage_desktop.domain.views import AppointmentLine, FamilyMember, PatientCard, RecallLine
+from engage_desktop.ui import theme
+from engage_desktop.ui.formatting import (
+    age_on,
+    appointment_status_label,
+    consent_label,
+    contact_method_label,
+    format_date,
+    format_datetime,
+    language_label,
+    money,
+    status_label,
+)
+from engage_desktop.ui.widgets.common import Card, label
+
+MAX_PAST_APPOINTMENTS = 5
+
+
+class PatientCardWidget(QScrollArea):
+    family_member_clicked = Signal(int)  # patient id
+
+    def __init__(self, *, region: str = "US", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._region = region
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.card: PatientCard | None = None
+        self.show_message("Select a patient to see their card.")
+
+    # -- states ----------------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.card = None
+        content, layout = self._new_content()
+        message = label(text, "muted", wrap=True)
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(1)
+        layout.addWidget(message)
+        layout.addStretch(2)
+        self.setWidget(content)
+
+    def show_loading(self) -> None:
+        self.show_message("Loading…")
+
+    def show_card(self, card: PatientCard, now: datetime | None = None) -> None:
+        now = now or datetime.now()
+        self.card = card
+        content, layout = self._new_content()
+        layout.addLayout(self._header(card, now.date()))
+        layout.addWidget(self._contact(card))
+        layout.addWidget(self._consent(card))
+        layout.addWidget(self._care(card))
+        if card.family or card.is_guarantor:
+            layout.addWidget(self._family(card, now.date()))
+        layout.addWidget(self._appointments(card.appointments, now))
+        layout.addWidget(self._recalls(card.recalls, now.date()))
+        layout.addWidget(self._planned(card))
+        layout.addStretch(1)
+        self.setWidget(content)
+        self.verticalScrollBar().setValue(0)
+
+    def visible_text(self) -> str:
+        """Every label's and link's text, in order (for tests and screen readers' sake)."""
+        widget = self.widget()
+        parts = [w.text() for w in widget.findChildren(QWidget)
+                 if isinstance(w, QLabel | QPushButton) and w.text()]
+        return "\n".join(parts)
+
+    def _new_content(self) -> tuple[QWidget, QVBoxLayout]:
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(4, 2, 10, 12)
+        layout.setSpacing(12)
+        return content, layout
+
+    # -- sections ----------------------------------------------------------------------------------
+    def _header(self, card: PatientCard, today: date) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        name = label(card.name, name="CardName", wrap=True, selectable=True)
+        top.addWidget(name, 1)
+        top.addWidget(status_badge(card.status), 0, Qt.AlignmentFlag.AlignVCenter)
+        box.addLayout(top)
+        facts = []
+        if card.birthdate:
+            age = age_on(card.birthdate, today)
+            facts.append(f"Born {format_date(card.birthdate, self._region)}" + (f" · {_age_text(age)}" if age is not None else ""))
+        if card.chart_number:
+            facts.append(f"Chart # {card.chart_number}")
+        facts.append(f"PMS # {card.pms_id}")
+        box.addWidget(label(" · ".join(facts), "muted", selectable=True))
+        return box
+
+    def _contact(self, card: PatientCard) -> Card:
+        section = Card("Contact")
+        grid = _grid(section)
+        for contact in card.contacts:
+            value = QHBoxLayout()
+            value.setSpacing(8)
+            value.addWidget(label(contact.display or contact.raw, selectable=True, wrap=True), 1)
+            if not contact.valid:
+                value.addWidget(label("invalid email" if contact.kind == "Email" else "invalid number", "danger"))
+            _add_row(grid, contact.kind, value)
+        if not card.contacts:
+            _add_row(grid, "Phone", label("No phone or email in the PMS", "muted"))
+        if card.address:
+            _add_row(grid, "Address", label(card.address, wrap=True, selectable=True))
+        _add_row(grid, "Prefers", label(contact_method_label(card.preferred_contact)))
+        if card.language:
+            _add_row(grid, "Language", label(language_label(card.language)))
+        return section
+
+    def _consent(self, card: PatientCard) -> Card:
+        section = Card("Consent")
+        grid = _grid(section)
+        text = consent_label(card.text_consent)
+        _add_row(grid, "Text messages", label(text, "danger" if text == "No" else ("muted" if text == "Unknown" else "")))
+        _add_row(grid, "SMS opt-out", _yes_no(card.sms_opt_out, "Opted out"))
+        _add_row(grid, "Email opt-out", _yes_no(card.email_opt_out, "Opted out"))
+        return section
+
+    def _care(self, card: PatientCard) -> Card:
+        section = Card("Care")
+        grid = _grid(section)
+        _add_row(grid, "Provider", label(card.primary_provider or "—"))
+        if card.secondary_provider:
+            _add_row(grid, "Hygienist", label(card.secondary_provider))
+        _add_row(grid, "Location", label(card.location or "—"))
+        _add_row(grid, "Last visit", label(format_date(card.last_visit_at.date(), self._region) if card.last_visit_at else "None on record"))
+        return section
+
+    def _family(self, card: PatientCard, today: date) -> Card:
+        section = Card("Family")
+        if card.is_guarantor:
+            section.body.addWidget(label("This patient is the guarantor.", "muted"))
+        for member in card.family:
+            section.body.addWidget(self._family_row(member, today))
+        return section
+
+    def _family_row(self, member: FamilyMember, today: date) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        link = QPushButton(member.name)
+        link.setProperty("flat", True)
+        link.setCursor(Qt.CursorShape.PointingHandCursor)
+        link.setToolTip("Open this family member's card")
+        link.clicked.connect(lambda: self.family_member_clicked.emit(member.id))
+        layout.addWidget(link)
+        age = age_on(member.birthdate, today)
+        facts = [member.relation] + ([_age_text(age)] if age is not None else [])
+        if member.status != "active":
+            facts.append(status_label(member.status))
+        relation = label(("★ " if member.relation == "Guarantor" else "") + " · ".join(facts), "muted", wrap=True)
+        layout.addWidget(relation, 1)
+        return row
+
+    def _appointments(self, lines: tuple[AppointmentLine, ...], now: datetime) -> Card:
+        section = Card("Appointments")
+        future = [a for a in lines if a.starts_at is not None and a.starts_at >= now]
+        past = [a for a in lines if a not in future][:MAX_PAST_APPOINTMENTS]
+        if not lines:
+            section.body.addWidget(label("No appointments on record.", "muted"))
+            return section
+        if not future:
+            section.body.addWidget(label("No upcoming appointment.", "muted"))
+        for heading, group in (("Upcoming", future), ("Recent", past)):
+            if group:
+                section.body.addWidget(label(heading, "small"))
+                for appt in group:
+                    section.body.addWidget(self._appointment_row(appt))
+        return section
+
+    def _appointment_row(self, appt: AppointmentLine) -> QWidget:
+        row = QWidget()
+        layout = QVBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(1)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(label(format_datetime(appt.starts_at, self._region) if appt.starts_at else "No date"))
+        status = appointment_status_label(appt.status)
+        top.addWidget(label(status, _APPOINTMENT_ROLES.get(appt.status, "muted")))
+        top.addStretch(1)
+        layout.addLayout(top)
+        details = " · ".join(x for x in (appt.provider, appt.description, appt.location) if x)
+        if details:
+            layout.addWidget(label(details, "small", wrap=True))
+        return row
+
+    def _recalls(self, lines: tuple[RecallLine, ...], today: date) -> Card:
+        section = Card("Recall")
+        if not lines:
+            section.body.addWidget(label("No recall set up.", "muted"))
+            return section
+        grid = _grid(section)
+        for recall in lines:
+            if recall.is_disabled:
+                _add_row(grid, recall.recall_type, label("Disabled", "muted"))
+                continue
+            due = format_date(recall.due_date, self._region) if recall.due_date else "No due date"
+            overdue = recall.due_date is not None and recall.due_date < today and recall.scheduled_date is None
+            text = f"Due {due}" + (" · overdue" if overdue else "")
+            if recall.scheduled_date:
+                text += f" · scheduled {format_date(recall.scheduled_date, self._region)}"
+            _add_row(grid, recall.recall_type, label(text, "danger" if overdue else ""))
+        return section
+
+    def _planned(self, card: PatientCard) -> Card:
+        section = Card("Planned treatment")
+        if not card.planned_treatment:
+            section.body.addWidget(label("No planned treatment.", "muted"))
+            return section
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(4)
+        for i, proc in enumerate(card.planned_treatment):
+            grid.addWidget(label(proc.code, "muted"), i, 0)
+            grid.addWidget(label(proc.description, wrap=True), i, 1)
+            fee = label(money(proc.fee))
+            fee.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(fee, i, 2)
+            grid.addWidget(label("Scheduled" if proc.scheduled else "Not scheduled", "success" if proc.scheduled else "danger"), i, 3)
+        grid.setColumnStretch(1, 1)
+        section.body.addLayout(grid)
+        unscheduled = sum(p.fee for p in card.planned_treatment if not p.scheduled)
+        if unscheduled:
+            section.body.addWidget(label(f"Not yet scheduled: {money(unscheduled)}", "small"))
+        return section
+
+
+_APPOINTMENT_ROLES = {"scheduled": "link", "broken": "danger", "unscheduled": "danger", "planned": ""}
+
+
+def status_badge(status: str) -> QLabel:
+    badge = label(status_label(status), name="Badge")
+    fg, bg = theme.STATUS_COLOURS.get(status, ("#3f4a56", "#e8ecf0"))
+    badge.setStyleSheet(f"color: {fg}; background: {bg};")
+    return badge
+
+
+def _age_text(age: int) -> str:
+    return "under 1 year" if age == 0 else ("1 year" if age == 1 else f"{age} years")
+
+
+def _yes_no(value: bool, yes_text: str) -> QLabel:
+    return label(yes_text, "danger") if value else label("No")
+
+
+def _grid(section: Card) -> QGridLayout:
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(16)
+    grid.setVerticalSpacing(6)
+    grid.setColumnMinimumWidth(0, 96)
+    grid.setColumnStretch(1, 1)
+    section.body.addLayout(grid)
+    return grid
+
+
+def _add_row(grid: QGridLayout, caption: str, value) -> None:
+    row = grid.count() // 2  # every row holds a caption and a value (rowCount() starts at 1)
+    key = label(caption, "muted")
+    key.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    grid.addWidget(key, row, 0)
+    if isinstance(value, QWidget):
+        grid.addWidget(value, row, 1)
+    else:
+        grid.addLayout(value, row, 1)
