@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +24,11 @@ os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from engage_desktop.domain.pms_connection import ConnectionSettings  # noqa: E402
+from engage_desktop.domain.ports import Entity  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
+from engage_desktop.ui import pyside_compat, theme  # noqa: E402
 from engage_desktop.ui.app import build_main_window  # noqa: E402
-from engage_desktop.ui.main_window import SETTINGS, MainWindow  # noqa: E402
+from engage_desktop.ui.main_window import PATIENTS, SETTINGS, MainWindow  # noqa: E402
 from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
 from tests.ui.conftest import make_practice  # noqa: E402
 from tests.ui.readers import GatedReader, LoginRefusedReader  # noqa: E402
@@ -74,15 +76,17 @@ def open_window(services, runner: TaskRunner) -> MainWindow:
 
 
 def pick_showcase_patient(services) -> int:
-    """A patient whose card has family, a future appointment and planned treatment."""
+    """A patient whose card has family, upcoming and past visits, recalls and planned treatment."""
     result = services.search_patients("")
+    now = datetime.now()
     best, best_score = result.ids[0], -1
-    for patient_id in result.ids[:400]:
+    for patient_id in result.ids[:600]:
         card = services.patient_card(patient_id)
         if card is None:
             continue
-        score = (len(card.family) >= 2) + (len(card.appointments) >= 3) + bool(card.planned_treatment) \
-            + bool(card.recalls) + any(not c.valid for c in card.contacts)
+        upcoming = any(a.starts_at and a.starts_at >= now for a in card.appointments)
+        score = 2 * upcoming + 2 * bool(card.planned_treatment) + (len(card.family) >= 2) + bool(card.recalls) \
+            + any(not c.valid for c in card.contacts) + (card.text_consent == "yes")
         if score > best_score:
             best, best_score = patient_id, score
     return best
@@ -98,6 +102,8 @@ def shoot_patients(out: Path, services, runner: TaskRunner, prefix: str) -> Main
     page.open_card(patient_id)
     wait_until(lambda: bool(shown))
     grab(window, out / f"{prefix}patients.png")
+    page.card.verticalScrollBar().setValue(page.card.verticalScrollBar().maximum())
+    grab(window, out / f"{prefix}patients-card-lower.png")
 
     last_name = shown[-1].last_name[:4]
     page.search_box.setText(last_name.lower())
@@ -114,6 +120,9 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
     practice.services.save_pms_settings(ConnectionSettings(host="frontdesk-server", port=3306, database="opendental",
                                                            user="engage", batch_size=500), "s3cret")
     window = open_window(practice.services, runner)
+    wait_until(lambda: window.patients.stack.currentWidget() is window.patients.empty_state
+               and window.mirror_label.text() == "Never synced")
+    grab(window, out / "patients-empty.png")
     window.show_screen(SETTINGS)
     page = window.settings.page("pms_connection")
     wait_until(lambda: page.save_button.isVisible() and bool(page.last_run.text()))
@@ -129,9 +138,13 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
     page.sync_button.click()
     wait_until(lambda: gated.waiting.is_set() and "Patients" in page.progress_label.text())
     grab(window, out / "pms-settings-syncing.png")
+    window.show_screen(PATIENTS)
+    grab(window, out / "patients-empty-syncing.png")
+    window.show_screen(SETTINGS)
     gated.gate.set()
     wait_until(lambda: bool(finished))
-    wait_until(lambda: "patients" in page.counts.text() and not page.counts.text().startswith("<b>0</b>"))
+    charts = len(good.rows[Entity.PATIENTS])
+    wait_until(lambda: page.counts.text().startswith(f"<b>{charts:,}</b>"))
     grab(window, out / "pms-settings-synced.png")
     window.close()
     practice.container.close()
@@ -140,6 +153,7 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
     out.mkdir(parents=True, exist_ok=True)
+    pyside_compat.protect_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply(app)
     runner = TaskRunner()

@@ -24,6 +24,8 @@ class RowError(ValueError):
 
 
 def text(value: Any) -> str:
+    if value.__class__ is str:  # the common case first: mappers call this ~10 times a row
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bytes):
@@ -37,6 +39,8 @@ def opt_text(value: Any) -> str | None:
 
 def ident(value: Any) -> str | None:
     """A foreign key as text; 0, '' and NULL mean "none" in every vendor we read."""
+    if value.__class__ is int:
+        return None if value in (0, -1) else str(value)
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -103,6 +107,12 @@ def to_date(value: Any) -> date | None:
 def to_datetime(value: Any) -> datetime | None:
     if value is None:
         return None
+    if value.__class__ is str and len(value) == 19 and value[0] in "12":  # 'YYYY-MM-DD HH:MM:SS'
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return dt if dt.year > _MIN_YEAR else None
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):

@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from engage_desktop.domain.errors import EngageError, SyncCancelled
-from engage_desktop.domain.ports import Entity, PmsReader, SyncCursor, UnitOfWorkFactory
+from engage_desktop.domain.ports import Batch, Entity, PmsReader, SyncCursor, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,30 @@ class _Run:
     done_weight: float = 0.0
     touched_patients: set[str] = field(default_factory=set)
     refresh_all: bool = False
+    # Every reader call runs on this one thread: the next page is fetched while the current one
+    # is written, and the PMS connection is only ever used by one thread.
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="pms-read"))
+
+    def pages(self, reader: PmsReader, entity: Entity, *, after_key: str | None, changed_since, limit: int) -> Iterator[Batch]:
+        def read(key):
+            return reader.read_batch(entity, after_key=key, changed_since=changed_since, limit=limit)
+
+        pending = self.pool.submit(read, after_key)
+        while True:
+            batch = pending.result()
+            if batch.next_key is not None:
+                pending = self.pool.submit(read, batch.next_key)
+            try:
+                yield batch
+            except GeneratorExit:
+                if batch.next_key is not None:
+                    pending.result()  # let the read in flight finish before the caller goes on
+                raise
+            if batch.next_key is None:
+                return
+
+    def server_now(self, reader: PmsReader):
+        return self.pool.submit(reader.server_now).result()
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -153,6 +178,8 @@ def sync_pms(
         log.exception("PMS sync failed unexpectedly")
         _finish(uow_factory, run_id, "failed", results, "Unexpected error; see the log file.")
         raise
+    finally:
+        run.pool.shutdown(wait=True)
     report = SyncReport(run_id=run_id, mode=mode, outcome=outcome, seconds=time.perf_counter() - started,
                         entities=tuple(results), message=message, summaries_refreshed=refreshed)
     _finish(uow_factory, run_id, outcome, results, message)
@@ -191,18 +218,15 @@ def _sync_entity(entity: Entity, mode: str, uow_factory: UnitOfWorkFactory, read
 
 def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactory, reader: PmsReader, run: _Run, batch_size: int) -> EntityResult:
     if cursor.full_run_id is None:
-        cursor = replace(cursor, full_run_id=run.run_id, full_after_key=None, full_started_at=reader.server_now())
+        cursor = replace(cursor, full_run_id=run.run_id, full_after_key=None, full_started_at=run.server_now(reader))
         with uow_factory() as uow:
             uow.mirror.save_cursor(cursor)
             uow.commit()
     else:
         log.info("resuming the unfinished full pass of %s", entity.value)
     result = EntityResult(entity, full=True)
-    after_key = cursor.full_after_key
     rows = 0
-    while True:
-        run.check_cancel()
-        batch = reader.read_batch(entity, after_key=after_key, changed_since=None, limit=batch_size)
+    for batch in run.pages(reader, entity, after_key=cursor.full_after_key, changed_since=None, limit=batch_size):
         with uow_factory() as uow:
             written = uow.mirror.upsert(entity, batch.records, run_id=cursor.full_run_id)
             cursor = replace(cursor, full_after_key=batch.next_key)
@@ -213,9 +237,7 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
         result = replace(result, read=result.read + batch.rows_read, written=result.written + written,
                          rejected=result.rejected + batch.rows_rejected)
         run.report(entity, rows)
-        if batch.next_key is None:
-            break
-        after_key = batch.next_key
+        run.check_cancel()
     with uow_factory() as uow:
         removed = uow.mirror.remove_unseen(entity, run_id=cursor.full_run_id)
         uow.mirror.save_cursor(
@@ -229,13 +251,10 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
 
 
 def _incremental_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactory, reader: PmsReader, run: _Run, batch_size: int) -> EntityResult:
-    pass_start = reader.server_now()
+    pass_start = run.server_now(reader)
     result = EntityResult(entity, full=False)
-    after_key = None
     rows = 0
-    while True:
-        run.check_cancel()
-        batch = reader.read_batch(entity, after_key=after_key, changed_since=cursor.changed_since, limit=batch_size)
+    for batch in run.pages(reader, entity, after_key=None, changed_since=cursor.changed_since, limit=batch_size):
         if batch.records:
             with uow_factory() as uow:
                 written = uow.mirror.upsert(entity, batch.records, run_id=None)
@@ -245,9 +264,7 @@ def _incremental_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWor
         rows += batch.rows_read
         result = replace(result, read=result.read + batch.rows_read, rejected=result.rejected + batch.rows_rejected)
         run.report(entity, rows)
-        if batch.next_key is None:
-            break
-        after_key = batch.next_key
+        run.check_cancel()
     with uow_factory() as uow:
         uow.mirror.save_cursor(replace(cursor, changed_since=pass_start))
         uow.commit()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import sys
 
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from engage_desktop.services.app_services import AppServices
-from engage_desktop.ui import theme
+from engage_desktop.ui import pyside_compat, theme
 from engage_desktop.ui.main_window import MainWindow
 from engage_desktop.ui.tasks import TaskRunner
 
@@ -28,6 +29,7 @@ def build_main_window(services: AppServices, runner: TaskRunner) -> MainWindow:
 
 
 def run(services: AppServices) -> int:
+    pyside_compat.protect_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -45,4 +47,7 @@ def run(services: AppServices) -> int:
     finally:
         window.sync.cancel()
         runner.shutdown(wait=True)  # workers finish their current call; queued ones are dropped
+        # Delete the window now, while the QApplication exists; left to the garbage collector
+        # it can be destroyed after Qt has shut down, which crashes on exit.
+        shiboken6.delete(window)
         log.info("desktop client closed")

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         runner.task_did_fail.connect(self.show_error)
-        runner.changes_applied.connect(lambda *_: self.refresh_mirror_state())
+        runner.changes_applied.connect(self._on_changes_applied)  # bound: Qt drops it with the window
         self.patients.settings_requested.connect(lambda: self.show_screen(SETTINGS))
         self.sync.sync_did_start.connect(self._on_sync_started)
         self.sync.sync_did_progress.connect(self._on_sync_progress)
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
+        bar.setContentsMargins(0, 0, 12, 0)
         bar.messageChanged.connect(lambda text: text or theme.restyle(bar, "error", False))
         self.mirror_label = label("", name="MirrorState")
         self.sync_label = label("")
@@ -138,6 +139,9 @@ class MainWindow(QMainWindow):
                 self.sync.start(FULL)
 
         self._runner.run(read, on_success=shown, owner=self)
+
+    def _on_changes_applied(self, _changes: object, _initiator: object) -> None:
+        self.refresh_mirror_state()
 
     def show_screen(self, index: int) -> None:
         self.nav.setCurrentRow(index)

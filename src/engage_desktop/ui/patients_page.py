@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from engage_desktop.domain.views import PatientCard, PatientListRow, SearchResult
 from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport
@@ -18,7 +18,13 @@ from engage_desktop.ui.formatting import patients_count
 from engage_desktop.ui.models.patient_table_model import PatientTableModel
 from engage_desktop.ui.sync_controller import SyncController
 from engage_desktop.ui.tasks import Generation, Superseded, TaskRunner, user_message
-from engage_desktop.ui.views.patients_view import PatientsView
+from engage_desktop.ui.views.patients_view import (
+    EMPTY_TEXT,
+    EMPTY_TITLE,
+    SYNCING_TEXT,
+    SYNCING_TITLE,
+    PatientsView,
+)
 
 DEBOUNCE_MS = 150
 
@@ -56,6 +62,7 @@ class PatientsPage(PatientsView):
         self._debounce.timeout.connect(self.search_now)
         self.search_box.textChanged.connect(lambda _text: self._debounce.start())
         self.search_box.returnPressed.connect(self.search_now)
+        self.search_box.installEventFilter(self)  # Down arrow moves from the search box into the list
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.card.family_member_clicked.connect(self.open_card)
         self.open_settings_button.clicked.connect(self.settings_requested)
@@ -92,6 +99,8 @@ class PatientsPage(PatientsView):
         self._show_count(result)
         nothing_synced = result.total == 0 and not result.query.strip()
         self.stack.setCurrentWidget(self.empty_state if nothing_synced else self.table)
+        self.card.setVisible(not nothing_synced)  # no card to show until there are patients
+        self.count_label.setVisible(not nothing_synced)
         row = self.model.row_of(keep) if keep is not None else None
         if row is not None:
             self.table.selectRow(row)  # the same patient stays selected while refining a search
@@ -108,6 +117,15 @@ class PatientsPage(PatientsView):
     def _on_search_failed(self, exc: BaseException) -> None:
         self.count_label.setText("Search failed")
         self._runner.task_did_fail.emit(user_message(exc))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if (watched is self.search_box and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.model.rowCount()):
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
+            return True
+        return super().eventFilter(watched, event)
 
     # -- the card ------------------------------------------------------------------------------
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -130,7 +148,8 @@ class PatientsPage(PatientsView):
                          on_failure=self._on_card_failed, owner=self)
         row = self.model.row_of(patient_id)
         if row is not None and self.table.currentIndex().row() != row:
-            self.table.selectRow(row)
+            self.table.selectRow(row)  # e.g. a family member picked on the card
+            self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _show_card(self, generation: int, card: PatientCard | None) -> None:
         if not self._cards.is_current(generation):
@@ -153,15 +172,17 @@ class PatientsPage(PatientsView):
             self.open_card(self._card_id)
 
     def _on_sync_started(self, _mode: str) -> None:
-        self.sync_now_button.setEnabled(False)
+        self.empty_title.setText(SYNCING_TITLE)
+        self.empty_text.setText(SYNCING_TEXT)
+        self.empty_buttons.hide()
         self.empty_progress.setValue(0)
         self.empty_progress.show()
-        self.empty_progress_label.setText("Syncing with the PMS…")
+        self.empty_progress_label.setText("Starting…")
         self.empty_progress_label.show()
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
         self.empty_progress.setValue(round(progress.fraction * 1000))
-        self.empty_progress_label.setText(f"Syncing with the PMS… {progress.message}")
+        self.empty_progress_label.setText(progress.message)
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         self._show_sync_idle()
@@ -175,6 +196,8 @@ class PatientsPage(PatientsView):
         self.empty_progress_label.show()
 
     def _show_sync_idle(self, *_args: object) -> None:
-        self.sync_now_button.setEnabled(not self._sync.is_running)
+        self.empty_title.setText(EMPTY_TITLE)
+        self.empty_text.setText(EMPTY_TEXT)
+        self.empty_buttons.show()
         self.empty_progress.hide()
         self.empty_progress_label.hide()

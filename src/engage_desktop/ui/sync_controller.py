@@ -33,6 +33,8 @@ class SyncController(QObject):
         self._cancel: threading.Event | None = None
         self.last_progress: SyncProgress | None = None
         self._progress_from_worker.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        # Bound here, on the GUI thread, and kept: the worker only calls it (see TaskRunner).
+        self._emit_progress = self._progress_from_worker.emit
 
     @property
     def is_running(self) -> bool:
@@ -45,10 +47,10 @@ class SyncController(QObject):
         cancel = threading.Event()
         self._cancel = cancel
         self.last_progress = None
-        emit = self._progress_from_worker.emit  # the worker calls only this
+        sync_pms, emit = self._sync_pms, self._emit_progress  # the worker touches nothing else
 
         def work() -> SyncReport:
-            return self._sync_pms(FULL if mode == FULL else INCREMENTAL, progress=emit, cancel=cancel)
+            return sync_pms(FULL if mode == FULL else INCREMENTAL, progress=emit, cancel=cancel)
 
         self.sync_did_start.emit(mode)
         self._runner.run(work, on_success=self._on_finished, on_failure=self._on_failed, io=True,

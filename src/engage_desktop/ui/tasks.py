@@ -10,11 +10,13 @@ signal. Worker callables get plain arguments and return DTOs: they never touch a
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -64,13 +66,12 @@ class Superseded(Exception):
     """Raised by a worker that noticed a newer request before it started; never shown."""
 
 
-class _Outcome:
-    __slots__ = ("name", "ok", "value", "on_success", "on_failure", "owner", "owned")
-
-    def __init__(self, name, ok, value, on_success, on_failure, owner, owned) -> None:
-        self.name, self.ok, self.value = name, ok, value
-        self.on_success, self.on_failure = on_success, on_failure
-        self.owner, self.owned = owner, owned
+@dataclass(slots=True)
+class _Callbacks:
+    name: str
+    on_success: Callable[[Any], None] | None
+    on_failure: Callable[[BaseException], None] | None
+    owner: QObject | None
 
 
 class TaskRunner(QObject):
@@ -79,15 +80,20 @@ class TaskRunner(QObject):
     # Rule 7: (changes, initiator). For now a frozenset of entity kinds such as {"patients"};
     # becomes the services' Changes value once mutating use cases exist.
     changes_applied = Signal(object, object)
-    _finished = Signal(object)
+    _finished = Signal(int, bool, object)  # task id, ok, result or exception
 
     def __init__(self, parent: QObject | None = None, *, io_workers: int = 4) -> None:
         super().__init__(parent)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engage-db")
         self._io = ThreadPoolExecutor(max_workers=io_workers, thread_name_prefix="engage-io")
         self._cancel_on_shutdown: set[threading.Event] = set()
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._ids = itertools.count(1)
         self._closed = False
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        # Bound once here: workers must not create (and then drop) Qt wrapper objects, such as
+        # a signal instance, on their own threads.
+        self._emit_finished = self._finished.emit
 
     def run(
         self,
@@ -103,47 +109,51 @@ class TaskRunner(QObject):
 
         ``owner``: callbacks are dropped once it is destroyed (defaults to the QObject a bound
         method callback belongs to). ``cancel`` is set when the runner shuts down, so a long
-        task such as a sync can stop. Returns None after shutdown.
+        task such as a sync can stop. Returns None after shutdown. ``fn`` and ``args`` must not
+        be widgets or hold them: the callbacks stay on the GUI thread, ``fn`` goes to a worker.
         """
         if self._closed:
             return None
         if owner is None:
             owner = next((cb.__self__ for cb in (on_success, on_failure)
                           if isinstance(getattr(cb, "__self__", None), QObject)), None)
-        name = getattr(fn, "__qualname__", repr(fn))
+        task_id = next(self._ids)
+        self._callbacks[task_id] = _Callbacks(getattr(fn, "__qualname__", repr(fn)), on_success, on_failure, owner)
         if cancel is not None:
             self._cancel_on_shutdown.add(cancel)
+        emit, cancels = self._emit_finished, self._cancel_on_shutdown
 
         def work() -> None:
             try:
-                outcome = _Outcome(name, True, fn(*args), on_success, on_failure, owner, owner is not None)
+                ok, value = True, fn(*args)
             except BaseException as exc:  # noqa: BLE001 - delivered to the GUI thread
-                outcome = _Outcome(name, False, exc, on_success, on_failure, owner, owner is not None)
+                ok, value = False, exc
             finally:
                 if cancel is not None:
-                    self._cancel_on_shutdown.discard(cancel)
-            if not self._closed:
-                self._finished.emit(outcome)
+                    cancels.discard(cancel)
+            emit(task_id, ok, value)
 
         executor = self._io if io else self._db
         return executor.submit(work)
 
-    def _deliver(self, outcome: _Outcome) -> None:
-        if self._closed or (outcome.owned and not shiboken6.isValid(outcome.owner)):
+    def _deliver(self, task_id: int, ok: bool, value: Any) -> None:
+        callbacks = self._callbacks.pop(task_id, None)
+        if self._closed or callbacks is None:
             return
-        if outcome.ok:
-            if outcome.on_success is not None:
-                outcome.on_success(outcome.value)
+        if callbacks.owner is not None and not shiboken6.isValid(callbacks.owner):
             return
-        exc = outcome.value
-        if isinstance(exc, Superseded):
+        if ok:
+            if callbacks.on_success is not None:
+                callbacks.on_success(value)
             return
-        if not isinstance(exc, EngageError):
-            _log_unexpected(outcome.name, exc)
-        if outcome.on_failure is not None:
-            outcome.on_failure(exc)
+        if isinstance(value, Superseded):
+            return
+        if not isinstance(value, EngageError):
+            _log_unexpected(callbacks.name, value)
+        if callbacks.on_failure is not None:
+            callbacks.on_failure(value)
         else:
-            self.task_did_fail.emit(user_message(exc))
+            self.task_did_fail.emit(user_message(value))
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop delivering, cancel long tasks and queued ones, and (by default) wait for workers."""
@@ -154,3 +164,4 @@ class TaskRunner(QObject):
             event.set()
         self._db.shutdown(wait=wait, cancel_futures=True)
         self._io.shutdown(wait=wait, cancel_futures=True)
+        self._callbacks.clear()

@@ -101,7 +101,7 @@ QTableView {{
     border-radius: 8px; gridline-color: transparent; selection-background-color: {ACCENT_SOFT};
     selection-color: {TEXT}; outline: 0;
 }}
-QTableView::item {{ padding: 0 8px; border: none; }}
+QTableView::item {{ padding: 0 6px; border: none; }}
 QHeaderView::section {{
     background: {SURFACE}; color: {MUTED}; font-weight: 600; font-size: 12px; border: none;
     border-bottom: 1px solid {BORDER}; padding: 7px 8px;
@@ -117,6 +117,14 @@ QStatusBar QLabel {{ color: {MUTED}; padding: 0 8px; }}
 QStatusBar[error="true"] {{ color: {DANGER}; font-weight: 600; }}
 QCheckBox, QRadioButton {{ spacing: 8px; }}
 QSplitter::handle {{ background: transparent; }}
+QScrollBar:vertical {{ background: transparent; width: 12px; margin: 2px; }}
+QScrollBar:horizontal {{ background: transparent; height: 12px; margin: 2px; }}
+QScrollBar::handle {{ background: #c5ccd4; border-radius: 4px; }}
+QScrollBar::handle:hover {{ background: #aab3bd; }}
+QScrollBar::handle:vertical {{ min-height: 32px; }}
+QScrollBar::handle:horizontal {{ min-width: 32px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
 """
 
 

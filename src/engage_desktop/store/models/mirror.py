@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage_desktop.store.base import Base
@@ -93,7 +93,7 @@ class PatientRecord(Base):
     # Summaries recomputed after each sync, for campaign filters and the list.
     last_visit_at: Mapped[datetime | None] = mapped_column(NaiveDateTime, index=True)
     recall_due: Mapped[date | None] = mapped_column(Date, index=True)
-    has_planned_treatment: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    has_planned_treatment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
 
     __table_args__ = (Index("ix_pms_patient_location_status", "location_id", "status"),)
 
@@ -134,7 +134,8 @@ class AppointmentRecord(Base):
     seen_run: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
-        Index("ix_pms_appointment_patient_start", "patient_id", "starts_at"),
+        # (patient, status, start) answers "last completed visit" per patient from the index alone.
+        Index("ix_pms_appointment_patient_status_start", "patient_id", "status", "starts_at"),
         Index("ix_pms_appointment_status_start", "status", "starts_at"),
     )
 
@@ -159,7 +160,7 @@ class ProcedureRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pms_id: Mapped[str] = mapped_column(String(64), unique=True)
-    patient_id: Mapped[str] = mapped_column(String(64), index=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(32), default="")
     description: Mapped[str] = mapped_column(String(255), default="")
@@ -171,4 +172,5 @@ class ProcedureRecord(Base):
     pms_changed_at: Mapped[datetime | None] = mapped_column(NaiveDateTime)
     seen_run: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_pms_procedure_status_appointment", "status", "appointment_id"),)
+    # Leading with the patient: "has unscheduled treatment" is asked per patient.
+    __table_args__ = (Index("ix_pms_procedure_patient_status", "patient_id", "status"),)

@@ -38,6 +38,12 @@ from engage_desktop.store.models import (
 )
 
 _CHUNK = 500  # rows per id list in IN (...) clauses, well under every database's limit
+# SQLite has no date types: store them as SQLAlchemy's Date/DateTime types do, so that reads
+# through the ORM and comparisons in SQL see one format.
+_SQLITE_CONVERTERS = {
+    "Date": lambda d: d.isoformat(),
+    "DateTime": lambda dt: dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
+}
 
 
 def _patient_row(p: PmsPatient) -> dict[str, Any]:
@@ -180,20 +186,35 @@ class SqlMirrorRepository:
         if not records:
             return 0
         model, to_row = _TABLES[entity]
-        table: Table = model.__table__
         # The last of several rows with the same id wins, as it would in the PMS.
-        rows_by_id = {r.pms_id: to_row(r) for r in records}
-        rows = list(rows_by_id.values())
+        rows = list({r.pms_id: to_row(r) for r in records}.values())
+        columns = list(rows[0])
         if run_id is not None:
-            for row in rows:
-                row["seen_run"] = run_id
-        stmt = self._insert(table)
-        update_cols = {c: stmt.excluded[c] for c in rows[0] if c != "pms_id"}
-        stmt = stmt.on_conflict_do_update(index_elements=["pms_id"], set_=update_cols)
-        self.session.execute(stmt, rows)
+            columns.append("seen_run")
+        values = [(*row.values(), run_id) if run_id is not None else tuple(row.values()) for row in rows]
+        self._bulk_upsert(model.__table__, columns, values)
         if entity is Entity.PATIENTS:
             self._reindex_patients([r for r in records if isinstance(r, PmsPatient)])
         return len(rows)
+
+    def _bulk_upsert(self, table: Table, columns: list[str], values: list[tuple]) -> None:
+        """INSERT ... ON CONFLICT (pms_id) DO UPDATE through the driver's executemany.
+
+        A full sync writes about a million rows; SQLAlchemy's per-value bind processing would
+        double its time. Values are converted here exactly as SQLAlchemy's types store them.
+        """
+        sqlite_dates = self._dialect == "sqlite"
+        if sqlite_dates:
+            converters = [_SQLITE_CONVERTERS.get(type(table.c[c].type).__name__) for c in columns]
+            if any(converters):
+                values = [tuple(conv(v) if conv and v is not None else v for conv, v in zip(converters, row, strict=True))
+                          for row in values]
+        mark = "?" if self._dialect == "sqlite" else "%s"
+        names = ", ".join(columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "pms_id")
+        sql = (f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
+               f"ON CONFLICT (pms_id) DO UPDATE SET {updates}")
+        self.session.connection().exec_driver_sql(sql, values)
 
     def _reindex_patients(self, patients: Sequence[PmsPatient]) -> None:
         latest = {p.pms_id: p for p in patients}
@@ -210,12 +231,15 @@ class SqlMirrorRepository:
                 record_id=patient.pms_id,
                 phones=(patient.mobile_phone, patient.home_phone, patient.work_phone),
             ):
-                token_rows.append({"token": key, "patient_id": pid})
+                token_rows.append((key, pid))
         id_list = list(ids.values())
         for i in range(0, len(id_list), _CHUNK):
             self.session.execute(delete(PatientSearchToken).where(PatientSearchToken.patient_id.in_(id_list[i : i + _CHUNK])))
         if token_rows:
-            self.session.execute(self._insert(PatientSearchToken.__table__), token_rows)
+            mark = "?" if self._dialect == "sqlite" else "%s"
+            self.session.connection().exec_driver_sql(
+                f"INSERT INTO {PatientSearchToken.__tablename__} (token, patient_id) VALUES ({mark}, {mark})", token_rows
+            )
 
     def _patient_ids(self, pms_ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from engage_desktop.domain.pms_connection import (
@@ -24,7 +25,8 @@ from engage_desktop.ui.tasks import user_message
 from engage_desktop.ui.views.pms_connection_view import PmsConnectionView
 
 SAVED_PASSWORD = "•••• saved in the system keyring"
-_COUNT_LABELS = (("patients", "patient", "patients"), ("appointments", "appointment", "appointments"),
+# "charts", not "patients": the mirror also keeps charts deleted in the PMS (the list hides them).
+_COUNT_LABELS = (("patients", "chart", "charts"), ("appointments", "appointment", "appointments"),
                  ("recalls", "recall", "recalls"), ("procedures", "planned procedure", "planned procedures"),
                  ("providers", "provider", "providers"), ("locations", "location", "locations"))
 _OUTCOMES = {"ok": "finished", "cancelled": "cancelled", "failed": "failed"}
@@ -34,6 +36,10 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
     NAME = "pms_connection"
     TITLE = "PMS connection"
     ORDER = 10
+
+    page_did_load = Signal()
+    settings_did_save = Signal()
+    connection_did_test = Signal(object)  # ConnectionTest
 
     def __init__(self, deps: PageDeps, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +108,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self._show_password_hint()
         self.save_status.setText("Saved.")
         self._update_buttons()
+        self.settings_did_save.emit()
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
@@ -121,7 +128,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
             self.demo_note.setText(
                 "<b>Demo practice (synthetic data)</b><br>Engage is reading a sample Open Dental database "
                 "of invented patients. Nothing you do here reaches a real practice.")
-        self.vendor.setCurrentIndex(max(0, self.vendor.findData(shown.vendor)))
+        self.vendor.setCurrentIndex(max(0, self.vendor.findData(shown.vendor.value)))
         self.by_dsn.setChecked(bool(shown.dsn))
         self.by_server.setChecked(not shown.dsn)
         self.dsn.setText(shown.dsn)
@@ -135,6 +142,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self.save_status.setText("")
         self._show_stats(stats)
         self._update_buttons()
+        self.page_did_load.emit()
 
     # -- what is on screen ------------------------------------------------------------------------
     def settings_on_screen(self) -> ConnectionSettings:
@@ -145,7 +153,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         by_dsn = self.by_dsn.isChecked()
         return replace(
             base,
-            vendor=self.vendor.currentData(),
+            vendor=self._vendor(),
             dsn=self.dsn.text().strip() if by_dsn else "",
             driver=self.driver.text().strip(),
             host=self.host.text().strip(),
@@ -197,11 +205,14 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self._update_buttons()
 
     def _on_vendor_changed(self) -> None:
-        vendor: Vendor = self.vendor.currentData()
+        vendor = self._vendor()
         self.driver.setPlaceholderText(DEFAULT_DRIVERS[vendor])
         self.port.setPlaceholderText(str(DEFAULT_PORTS[vendor]))
         self.database.setPlaceholderText(DEFAULT_DATABASES[vendor])
         self._on_edited()
+
+    def _vendor(self) -> Vendor:
+        return Vendor(self.vendor.currentData())
 
     def _on_edited(self) -> None:
         if self._errors:
@@ -259,6 +270,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
             message = ("Connected, but the database lacks tables or columns Engage reads. Check the database "
                        "name, the PMS version, and that this user may read them.")
         self._show_test_result(result.ok, message, detail=result.detail, missing=missing)
+        self.connection_did_test.emit(result)
 
     def _on_test_failed(self, exc: BaseException) -> None:
         self._test_done()

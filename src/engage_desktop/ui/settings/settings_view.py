@@ -18,7 +18,7 @@ class SettingsView(QWidget):
         nav.setObjectName("SettingsNavPanel")
         nav.setFixedWidth(200)
         nav_layout = QVBoxLayout(nav)
-        nav_layout.setContentsMargins(0, 22, 0, 0)
+        nav_layout.setContentsMargins(0, 22, 1, 0)  # 1 px: keep the panel's right border visible
         nav_layout.setSpacing(8)
         title = section_title("Settings")
         title.setContentsMargins(18, 0, 0, 0)

@@ -23,15 +23,19 @@ from engage_desktop.ui.widgets.common import label
 from engage_desktop.ui.widgets.patient_card import PatientCardWidget
 
 SEARCH_PLACEHOLDER = "Search by name, birthdate, phone, email or chart #"
-EMPTY_TEXT = "No patients yet — set up the PMS connection in Settings, or press Sync now."
+EMPTY_TITLE = "No patients yet"
+EMPTY_TEXT = "Set up the PMS connection in Settings, or press Sync now."
+SYNCING_TITLE = "Reading patients from the PMS…"
+SYNCING_TEXT = "The list fills in as soon as this first sync finishes."
 ROW_HEIGHT = 32
+CARD_MIN_WIDTH = 400  # the card's sections are laid out to fit this without a horizontal scroll
 # Widths come from the text each column must fit, so they suit Segoe UI and DejaVu alike.
 # Name takes what is left; email and location are elided when the window is narrow.
 FIXED_SAMPLES = {Column.BIRTHDATE: "00/00/0000", Column.PHONE: "(000) 000-0000", Column.STATUS: "Non-patient",
                  Column.CHART: "Chart #"}
 # The rest share what is left: (share, minimum width).
-FLEXIBLE = {Column.NAME: (0.45, 180), Column.EMAIL: (0.35, 130), Column.LOCATION: (0.20, 90)}
-PADDING = 22
+FLEXIBLE = {Column.NAME: (0.45, 160), Column.EMAIL: (0.33, 110), Column.LOCATION: (0.22, 70)}
+PADDING = 24  # the cell padding in theme.QSS (2 x 6 px) plus the style's text margins, with room to spare
 
 
 class PatientsView(QWidget):
@@ -72,7 +76,7 @@ class PatientsView(QWidget):
         splitter.addWidget(left)
 
         self.card = PatientCardWidget(region=region)
-        self.card.setMinimumWidth(360)
+        self.card.setMinimumWidth(CARD_MIN_WIDTH)
         splitter.addWidget(self.card)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -108,9 +112,20 @@ class PatientsView(QWidget):
 
     def _fit_columns(self) -> None:
         # Name, email and location share the room the fixed columns leave (never below a minimum).
+        # When even the minimums do not fit, Location (also on the card) steps aside rather than
+        # pushing the list into a horizontal scroll.
         room = self.table.viewport().width() - sum(self.table.columnWidth(c) for c in FIXED_SAMPLES)
-        for column, (share, minimum) in FLEXIBLE.items():
-            self.table.setColumnWidth(column, max(minimum, int(room * share)))
+        metrics = self.table.fontMetrics()
+        flexible = {c: (share, max(minimum, metrics.horizontalAdvance(c.title) + PADDING))  # header fits
+                    for c, (share, minimum) in FLEXIBLE.items()}
+        narrow = room < sum(minimum for _, minimum in flexible.values())
+        self.table.setColumnHidden(Column.LOCATION, narrow)
+        if narrow:
+            flexible.pop(Column.LOCATION)
+        total_share = sum(share for share, _ in flexible.values())
+        spare = max(0, room - sum(minimum for _, minimum in flexible.values()))
+        for column, (share, minimum) in flexible.items():
+            self.table.setColumnWidth(column, minimum + int(spare * share / total_share))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
@@ -123,13 +138,15 @@ class PatientsView(QWidget):
         layout.setContentsMargins(40, 40, 40, 40)
         layout.setSpacing(12)
         layout.addStretch(1)
-        self.empty_title = label("No patients yet", name="PageTitle")
+        self.empty_title = label(EMPTY_TITLE, name="PageTitle")
         self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_text = label(EMPTY_TEXT, "muted", wrap=True)
         self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty_title)
         layout.addWidget(self.empty_text)
-        buttons = QHBoxLayout()
+        self.empty_buttons = QWidget()
+        buttons = QHBoxLayout(self.empty_buttons)
+        buttons.setContentsMargins(0, 6, 0, 0)
         buttons.addStretch(1)
         self.open_settings_button = QPushButton("Open Settings")
         self.sync_now_button = QPushButton("Sync now")
@@ -137,7 +154,7 @@ class PatientsView(QWidget):
         buttons.addWidget(self.open_settings_button)
         buttons.addWidget(self.sync_now_button)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addWidget(self.empty_buttons)
         self.empty_progress = QProgressBar()
         self.empty_progress.setRange(0, 1000)
         self.empty_progress.setFixedWidth(320)

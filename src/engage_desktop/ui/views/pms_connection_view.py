@@ -65,7 +65,7 @@ class PmsConnectionView(QWidget):
 
         self.vendor = QComboBox()
         for vendor in Vendor:
-            self.vendor.addItem(vendor.label, vendor)
+            self.vendor.addItem(vendor.label, vendor.value)  # Qt hands enums back as plain str
         self.vendor.setFixedWidth(FIELD_WIDTH)
         self._row("Practice-management system", self.vendor)
 
@@ -153,8 +153,7 @@ class PmsConnectionView(QWidget):
         # QFormLayout top-aligns captions beside padded fields; give them the field's height.
         text = QLabel(caption)
         text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        height = field.sizeHint().height()
-        text.setMinimumHeight(max(height, 30))
+        text.setMinimumHeight(field.sizeHint().height())
         self.form.addRow(text, field)
 
     def _line_edit(self, placeholder: str = "", *, width: int = FIELD_WIDTH) -> QLineEdit:

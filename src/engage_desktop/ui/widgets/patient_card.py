@@ -23,7 +23,7 @@ from engage_desktop.ui.formatting import (
     money,
     status_label,
 )
-from engage_desktop.ui.widgets.common import Card, label
+from engage_desktop.ui.widgets.common import Card, ElidedLabel, label
 
 MAX_PAST_APPOINTMENTS = 5
 
@@ -73,7 +73,7 @@ class PatientCardWidget(QScrollArea):
     def visible_text(self) -> str:
         """Every label's and link's text, in order (for tests and screen readers' sake)."""
         widget = self.widget()
-        parts = [w.text() for w in widget.findChildren(QWidget)
+        parts = [w.full_text() if isinstance(w, ElidedLabel) else w.text() for w in widget.findChildren(QWidget)
                  if isinstance(w, QLabel | QPushButton) and w.text()]
         return "\n".join(parts)
 
@@ -101,7 +101,7 @@ class PatientCardWidget(QScrollArea):
         if card.chart_number:
             facts.append(f"Chart # {card.chart_number}")
         facts.append(f"PMS # {card.pms_id}")
-        box.addWidget(label(" · ".join(facts), "muted", selectable=True))
+        box.addWidget(label(" · ".join(facts), "muted", selectable=True, wrap=True))
         return box
 
     def _contact(self, card: PatientCard) -> Card:
@@ -110,7 +110,7 @@ class PatientCardWidget(QScrollArea):
         for contact in card.contacts:
             value = QHBoxLayout()
             value.setSpacing(8)
-            value.addWidget(label(contact.display or contact.raw, selectable=True, wrap=True), 1)
+            value.addWidget(ElidedLabel(contact.display or contact.raw), 1)
             if not contact.valid:
                 value.addWidget(label("invalid email" if contact.kind == "Email" else "invalid number", "danger"))
             _add_row(grid, contact.kind, value)
@@ -217,7 +217,7 @@ class PatientCardWidget(QScrollArea):
             text = f"Due {due}" + (" · overdue" if overdue else "")
             if recall.scheduled_date:
                 text += f" · scheduled {format_date(recall.scheduled_date, self._region)}"
-            _add_row(grid, recall.recall_type, label(text, "danger" if overdue else ""))
+            _add_row(grid, recall.recall_type, label(text, "danger" if overdue else "", wrap=True))
         return section
 
     def _planned(self, card: PatientCard) -> Card:
@@ -265,7 +265,7 @@ def _grid(section: Card) -> QGridLayout:
     grid = QGridLayout()
     grid.setHorizontalSpacing(16)
     grid.setVerticalSpacing(6)
-    grid.setColumnMinimumWidth(0, 96)
+    grid.setColumnMinimumWidth(0, 88)
     grid.setColumnStretch(1, 1)
     section.body.addLayout(grid)
     return grid

@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('pms_id', name=op.f('uq_pms_appointment_pms_id'))
     )
     with op.batch_alter_table('pms_appointment', schema=None) as batch_op:
-        batch_op.create_index('ix_pms_appointment_patient_start', ['patient_id', 'starts_at'], unique=False)
+        batch_op.create_index('ix_pms_appointment_patient_status_start', ['patient_id', 'status', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_pms_appointment_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('ix_pms_appointment_status_start', ['status', 'starts_at'], unique=False)
 
@@ -107,7 +107,7 @@ def upgrade() -> None:
     sa.Column('seen_run', sa.Integer(), nullable=True),
     sa.Column('last_visit_at', sa.DateTime(), nullable=True),
     sa.Column('recall_due', sa.Date(), nullable=True),
-    sa.Column('has_planned_treatment', sa.Boolean(), nullable=False),
+    sa.Column('has_planned_treatment', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pms_patient')),
     sa.UniqueConstraint('pms_id', name=op.f('uq_pms_patient_pms_id'))
     )
@@ -142,8 +142,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('pms_id', name=op.f('uq_pms_procedure_pms_id'))
     )
     with op.batch_alter_table('pms_procedure', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_pms_procedure_patient_id'), ['patient_id'], unique=False)
-        batch_op.create_index('ix_pms_procedure_status_appointment', ['status', 'appointment_id'], unique=False)
+        batch_op.create_index('ix_pms_procedure_patient_status', ['patient_id', 'status'], unique=False)
 
     op.create_table('pms_provider',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -225,8 +224,7 @@ def downgrade() -> None:
     op.drop_table('pms_recall')
     op.drop_table('pms_provider')
     with op.batch_alter_table('pms_procedure', schema=None) as batch_op:
-        batch_op.drop_index('ix_pms_procedure_status_appointment')
-        batch_op.drop_index(batch_op.f('ix_pms_procedure_patient_id'))
+        batch_op.drop_index('ix_pms_procedure_patient_status')
 
     op.drop_table('pms_procedure')
     with op.batch_alter_table('pms_patient', schema=None) as batch_op:
@@ -247,7 +245,7 @@ def downgrade() -> None:
     with op.batch_alter_table('pms_appointment', schema=None) as batch_op:
         batch_op.drop_index('ix_pms_appointment_status_start')
         batch_op.drop_index(batch_op.f('ix_pms_appointment_provider_id'))
-        batch_op.drop_index('ix_pms_appointment_patient_start')
+        batch_op.drop_index('ix_pms_appointment_patient_status_start')
 
     op.drop_table('pms_appointment')
     op.drop_table('app_setting')
