@@ -1,0 +1,60 @@
+"""PMS connection settings: shared in the database, password only in the keyring."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engage_desktop.domain.errors import PmsConnectionError
+from engage_desktop.domain.pms_connection import ConnectionSettings, FailureKind, Vendor
+from engage_desktop.services import pms_connection
+from engage_desktop.store import migrate
+from engage_desktop.store.engine import make_engine, make_session_factory
+from engage_desktop.store.models import AppSetting
+from engage_desktop.store.unit_of_work import SqlUnitOfWorkFactory
+from tests.fakes import FakeSecretStore
+
+
+@pytest.fixture
+def uow_factory(store_url):
+    engine = make_engine(store_url)
+    migrate.upgrade(engine)
+    yield SqlUnitOfWorkFactory(make_session_factory(engine))
+    engine.dispose()
+
+
+def test_password_goes_to_the_keyring_and_never_to_the_database(uow_factory):
+    secrets = FakeSecretStore()
+    settings = ConnectionSettings(vendor=Vendor.DENTRIX, dsn="Dentrix", user="ddp", port=6597, overrides={"schema": "admin"})
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="s3cret!")
+    with uow_factory() as uow:
+        stored = [row.value for row in uow.session.query(AppSetting)]
+    assert stored and all("s3cret!" not in v for v in stored)
+    assert "password" not in json.loads(stored[0])
+    assert secrets.get(pms_connection.PASSWORD_KEY) == "s3cret!"
+    loaded = pms_connection.load_connection(uow_factory=uow_factory, secrets=secrets)
+    assert loaded == settings.with_password("s3cret!")
+
+
+def test_saving_without_a_password_keeps_the_stored_one_and_blank_removes_it(uow_factory):
+    secrets = FakeSecretStore()
+    settings = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, host="server", user="engage")
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="one")
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password=None)
+    assert secrets.get(pms_connection.PASSWORD_KEY) == "one"
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="")
+    assert secrets.get(pms_connection.PASSWORD_KEY) is None
+
+
+def test_sync_without_a_connection_is_a_clear_error(uow_factory):
+    with pytest.raises(PmsConnectionError) as err:
+        pms_connection.run_sync(uow_factory=uow_factory, secrets=FakeSecretStore(), open_reader=lambda s: None)
+    assert err.value.kind == FailureKind.NOT_CONFIGURED
+
+
+def test_connection_string_braces_odd_values_and_redacts_the_password():
+    s = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, host="db;server", user="u", password="p;w}d", port=3307)
+    text = s.connection_string()
+    assert "SERVER={db;server}" in text and "PWD={p;w}}d}" in text and "PORT=3307" in text
+    assert "p;w}d" not in s.redacted_connection_string()
