@@ -181,3 +181,26 @@ def test_models_and_migrations_agree(store_url):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_an_upgrade_backs_up_the_sqlite_file_first(tmp_path, monkeypatch):
+    from engage_desktop.bootstrap import bootstrap
+    from engage_desktop.config import load_config
+    from tests.fakes import FakeSecretStore
+
+    config = load_config(data_dir=tmp_path)
+    container = bootstrap(config, secrets=FakeSecretStore(), open_reader=lambda s: FakePmsReader())
+    with container.uow_factory() as uow:
+        uow.settings.set("marker", {"kept": True})
+        uow.commit()
+    container.close()
+    # Pretend a newer release with a later revision is starting.
+    monkeypatch.setattr(migrate, "head_revision", lambda: "a-newer-revision")
+    container = bootstrap(config, secrets=FakeSecretStore(), open_reader=lambda s: FakePmsReader())
+    container.close()
+    backups = list((tmp_path / "backups").glob("engage_*.db"))
+    assert len(backups) == 1
+    import sqlite3
+
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT value FROM app_setting WHERE key = 'marker'").fetchone() == ('{"kept": true}',)

@@ -23,18 +23,14 @@ from engage_desktop.pms.dentrix import (
     DentrixCodes,
     DentrixReader,
     appointment_start,
-    code_key,
-    key_part,
     main_office,
     map_appointment,
     map_patient,
     map_procedure,
     map_provider,
     map_recall,
-    parse_code_map,
-    parse_codes,
-    sql_literals,
 )
+from engage_desktop.pms.vendor_reader import code_key, key_part, parse_code_map, parse_codes, sql_literals
 
 
 def patient_row(**kw):

@@ -33,7 +33,7 @@ from engage_desktop.domain.pms_records import (
 )
 from engage_desktop.domain.ports import Entity
 from engage_desktop.pms import mapping as m
-from engage_desktop.pms.dentrix import (
+from engage_desktop.pms.vendor_reader import (
     VendorSqlReader,
     code_key,
     key_part,
