@@ -125,18 +125,23 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
     grab(window, out / "patients-empty.png")
     window.show_screen(SETTINGS)
     page = window.settings.page("pms_connection")
-    wait_until(lambda: page.save_button.isVisible() and bool(page.last_run.text()))
+    wait_until(lambda: page.save_button.isVisible() and bool(page.sync_panel.last_run.text()))
     page.test_button.click()
     wait_until(lambda: page.test_result.isVisible())
     grab(window, out / "pms-settings-test-failed.png")
+
+    page.port.setText("70000")
+    page.save_button.click()  # refused: the field says why
+    grab(window, out / "pms-settings-invalid.png")
+    page.port.setText("3306")
 
     gated = GatedReader(good)  # holds the sync after its first page of patients
     practice.reader = gated
     finished = []
     window.sync.sync_did_finish.connect(finished.append)
-    page.full_sync.setChecked(True)
-    page.sync_button.click()
-    wait_until(lambda: gated.waiting.is_set() and "Patients" in page.progress_label.text())
+    page.sync_panel.full_sync.setChecked(True)
+    page.sync_panel.sync_button.click()
+    wait_until(lambda: gated.waiting.is_set() and "Patients" in page.sync_panel.progress_label.text())
     grab(window, out / "pms-settings-syncing.png")
     window.show_screen(PATIENTS)
     grab(window, out / "patients-empty-syncing.png")
@@ -144,7 +149,7 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
     gated.gate.set()
     wait_until(lambda: bool(finished))
     charts = len(good.rows[Entity.PATIENTS])
-    wait_until(lambda: page.counts.text().startswith(f"<b>{charts:,}</b>"))
+    wait_until(lambda: page.sync_panel.counts.text().startswith(f"<b>{charts:,}</b>"))
     grab(window, out / "pms-settings-synced.png")
     window.close()
     practice.container.close()
@@ -171,7 +176,7 @@ def main(argv: list[str]) -> int:
         window = shoot_patients(out, services, runner, prefix)
         window.show_screen(SETTINGS)
         page = window.settings.page("pms_connection")
-        wait_until(lambda: bool(page.last_run.text()))
+        wait_until(lambda: bool(page.sync_panel.last_run.text()))
         grab(window, out / f"{prefix}pms-settings.png")
         window.close()
         shoot_settings(out, tmp_path / "odbc", runner)

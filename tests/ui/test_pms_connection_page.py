@@ -49,14 +49,14 @@ def test_shows_the_saved_connection_and_that_a_password_is_in_the_keyring(page):
     assert page.password.text() == "" and page.password.placeholderText() == SAVED_PASSWORD
     assert page.port.placeholderText() == "3306" and page.driver.placeholderText() == "MariaDB Unicode"
     assert not page.demo_note.isVisible() and page.fields.isVisible()
-    assert page.counts.text() == "Nothing synced yet."
+    assert page.sync_panel.counts.text() == "Nothing synced yet."
 
 
 def test_saving_puts_the_password_in_the_secret_store_and_not_in_the_settings(qtbot, page, practice):
     page.host.setText("frontdesk-server")
     page.port.setText("3307")
     page.password.setText("n3w-s3cret")
-    assert page.save_status.text() == "Unsaved changes" and not page.sync_button.isEnabled()
+    assert page.save_status.text() == "Unsaved changes" and not page.sync_panel.sync_button.isEnabled()
     with qtbot.waitSignal(page.settings_did_save, timeout=10_000):
         page.save_button.click()
     assert practice.secrets.values[PASSWORD_KEY] == "n3w-s3cret"
@@ -64,7 +64,7 @@ def test_saving_puts_the_password_in_the_secret_store_and_not_in_the_settings(qt
     assert (data["host"], data["port"]) == ("frontdesk-server", 3307)
     assert "n3w-s3cret" not in json.dumps(data) and "password" not in data
     assert page.password.text() == "" and page.password.placeholderText() == SAVED_PASSWORD
-    assert page.sync_button.isEnabled()
+    assert page.sync_panel.sync_button.isEnabled()
 
 
 def test_a_blank_password_keeps_the_stored_one(qtbot, page, practice):
@@ -79,10 +79,11 @@ def test_invalid_fields_are_flagged_and_nothing_is_saved(qtbot, runner, page, pr
     page.port.setText("70000")
     page.save_button.click()
     assert page.host_error.isVisible() and "1 to 65535" in page.host_error.text()
-    assert page.port.property("invalid") is True
+    assert page.port.property("invalid") is True and page.host.property("invalid") is False
     page.host.setText("")
     page.save_button.click()
-    assert "server's name or IP address" in page.host_error.text()
+    assert "server's name or IP address" in page.host_error.text() and "65535" in page.host_error.text()
+    assert page.host.property("invalid") is True
     page.by_dsn.setChecked(True)
     page.save_button.click()
     assert page.dsn_error.isVisible() and "data source name" in page.dsn_error.text()
@@ -127,18 +128,18 @@ def test_test_connection_success_and_vendor_choice(qtbot, page, practice):
 
 
 def test_sync_now_shows_progress_and_the_summary(qtbot, page, practice):
-    progress = []
-    page.progress.valueChanged.connect(progress.append)
+    panel, progress = page.sync_panel, []
+    panel.progress.valueChanged.connect(progress.append)
     with qtbot.waitSignal(page._sync.sync_did_finish, timeout=30_000) as blocker:
-        page.sync_button.click()
-        assert page.progress.isVisible() and page.cancel_button.isVisible()
+        panel.sync_button.click()
+        assert panel.progress.isVisible() and panel.cancel_button.isVisible()
     report = blocker.args[0]
     assert report.outcome == "ok"
     assert any(0 < v < 1000 for v in progress) and progress[-1] == 1000  # fed by the worker's progress
-    assert page.sync_summary.text() == report.summary() and page.sync_summary.text().startswith("Sync finished")
-    assert not page.progress.isVisible() and not page.cancel_button.isVisible()
-    qtbot.waitUntil(lambda: page.counts.text().startswith("<b>64</b> charts"), timeout=10_000)
-    assert page.last_run.text().startswith("Last sync:")
+    assert panel.sync_summary.text() == report.summary() and panel.sync_summary.text().startswith("Sync finished")
+    assert not panel.progress.isVisible() and not panel.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: panel.counts.text().startswith("<b>64</b> charts"), timeout=10_000)
+    assert panel.last_run.text().startswith("Last sync:")
 
 
 def test_cancel_stops_a_running_sync(qtbot, runner, practice):
@@ -146,13 +147,14 @@ def test_cancel_stops_a_running_sync(qtbot, runner, practice):
     gated = GatedReader(build_reader(filler=60))
     practice.reader = gated
     page = open_page(qtbot, runner, practice)
-    page.sync_button.click()
+    panel = page.sync_panel
+    panel.sync_button.click()
     qtbot.waitUntil(gated.waiting.is_set, timeout=10_000)  # 10 patients read, the next page is held
     with qtbot.waitSignal(page._sync.sync_did_finish, timeout=30_000) as blocker:
-        page.cancel_button.click()
+        panel.cancel_button.click()
         gated.gate.set()
     assert blocker.args[0].outcome == "cancelled"
-    assert page.sync_summary.text().startswith("Sync cancelled")
+    assert panel.sync_summary.text().startswith("Sync cancelled") and not panel.cancel_button.isVisible()
     stats = practice.services.mirror_stats()
     assert 0 < stats.counts["patients"] < 64 and stats.last_run.outcome == "cancelled"
 
@@ -162,4 +164,4 @@ def test_the_demo_practice_shows_a_note_instead_of_odbc_fields(qtbot, runner, pr
     page = open_page(qtbot, runner, practice)
     assert page.demo_note.isVisible() and "Demo practice (synthetic data)" in page.demo_note.text()
     assert not page.fields.isVisible() and not page.save_button.isVisible()
-    assert page.test_button.isVisible() and page.sync_button.isEnabled()
+    assert page.test_button.isVisible() and page.sync_panel.sync_button.isEnabled()

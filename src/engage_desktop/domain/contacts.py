@@ -71,6 +71,8 @@ def phone_digits(raw: str) -> str:
 
 def national_digits(e164: str) -> str:
     """The national significant number of an E.164 phone ('+15035550101' -> '5035550101')."""
+    if e164.startswith("+1") and len(e164) == 12:  # the NANP: no parsing needed
+        return e164[2:]
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -29,6 +29,8 @@ MAX_TOKEN = 255
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Zoë Núñez' -> 'zoe nunez'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engage_desktop.domain.views import MirrorStats
+from engage_desktop.domain.views import MirrorStats, SearchResult
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_sync import FULL, SyncProgress, SyncReport
 from engage_desktop.ui import icons, theme
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         runner.task_did_fail.connect(self.show_error)
         runner.changes_applied.connect(self._on_changes_applied)  # bound: Qt drops it with the window
         self.patients.settings_requested.connect(lambda: self.show_screen(SETTINGS))
+        self.patients.result_applied.connect(self._on_patients_listed)
         self.sync.sync_did_start.connect(self._on_sync_started)
         self.sync.sync_did_progress.connect(self._on_sync_progress)
         self.sync.sync_did_finish.connect(self._on_sync_finished)
@@ -125,13 +126,18 @@ class MainWindow(QMainWindow):
 
     def refresh_mirror_state(self, *, first_sync_for_demo: bool = False) -> None:
         services = self._services
+        # The mirror's count includes charts deleted in the PMS, so the status bar shows what the
+        # list shows: the total of an empty search. The Patients page reports it when its box is
+        # empty; otherwise (the user is mid-search) it is counted here.
+        count_here = bool(self.patients.search_box.text().strip())
 
-        def read() -> tuple[MirrorStats, int]:
-            # The mirror's count includes charts deleted in the PMS; show what the list shows.
-            return services.mirror_stats(), services.search_patients("").total
+        def read() -> tuple[MirrorStats, int | None]:
+            return services.mirror_stats(), services.search_patients("").total if count_here else None
 
-        def shown(loaded: tuple[MirrorStats, int]) -> None:
-            stats, self._listed = loaded
+        def shown(loaded: tuple[MirrorStats, int | None]) -> None:
+            stats, listed = loaded
+            if listed is not None:
+                self._listed = listed
             self._stats = stats
             self._show_mirror_state()
             empty = stats.counts.get("patients", 0) == 0 and stats.last_run is None
@@ -139,6 +145,11 @@ class MainWindow(QMainWindow):
                 self.sync.start(FULL)
 
         self._runner.run(read, on_success=shown, owner=self)
+
+    def _on_patients_listed(self, result: SearchResult) -> None:
+        if not result.query.strip():
+            self._listed = result.total
+            self._show_mirror_state()
 
     def _on_changes_applied(self, _changes: object, _initiator: object) -> None:
         self.refresh_mirror_state()

@@ -124,7 +124,7 @@ class AppointmentRecord(Base):
     starts_at: Mapped[datetime | None] = mapped_column(NaiveDateTime)  # PMS wall clock
     status: Mapped[str] = mapped_column(String(16))
     length_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
     hygienist_id: Mapped[str | None] = mapped_column(String(64))
     location_id: Mapped[str | None] = mapped_column(String(64))
     is_hygiene: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,7 +4,7 @@ writes about a million rows and must stay close to the speed of reading them).""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, func, or_, select, update
@@ -41,8 +41,8 @@ _CHUNK = 500  # rows per id list in IN (...) clauses, well under every database'
 # SQLite has no date types: store them as SQLAlchemy's Date/DateTime types do, so that reads
 # through the ORM and comparisons in SQL see one format.
 _SQLITE_CONVERTERS = {
-    "Date": lambda d: d.isoformat(),
-    "DateTime": lambda dt: dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
+    "Date": date.isoformat,
+    "DateTime": lambda dt: dt.isoformat(" ", "microseconds"),  # what SQLAlchemy's DateTime writes
 }
 
 
@@ -189,6 +189,13 @@ class SqlMirrorRepository:
         # The last of several rows with the same id wins, as it would in the PMS.
         rows = list({r.pms_id: to_row(r) for r in records}.values())
         columns = list(rows[0])
+        if self._dialect == "sqlite":
+            table = model.__table__
+            converters = [(c, conv) for c in columns if (conv := _SQLITE_CONVERTERS.get(type(table.c[c].type).__name__))]
+            for row in rows:
+                for c, conv in converters:
+                    if (v := row[c]) is not None:
+                        row[c] = conv(v)
         if run_id is not None:
             columns.append("seen_run")
         values = [(*row.values(), run_id) if run_id is not None else tuple(row.values()) for row in rows]
@@ -201,14 +208,8 @@ class SqlMirrorRepository:
         """INSERT ... ON CONFLICT (pms_id) DO UPDATE through the driver's executemany.
 
         A full sync writes about a million rows; SQLAlchemy's per-value bind processing would
-        double its time. Values are converted here exactly as SQLAlchemy's types store them.
+        double its time. ``upsert`` converts SQLite dates exactly as SQLAlchemy's types store them.
         """
-        sqlite_dates = self._dialect == "sqlite"
-        if sqlite_dates:
-            converters = [_SQLITE_CONVERTERS.get(type(table.c[c].type).__name__) for c in columns]
-            if any(converters):
-                values = [tuple(conv(v) if conv and v is not None else v for conv, v in zip(converters, row, strict=True))
-                          for row in values]
         mark = "?" if self._dialect == "sqlite" else "%s"
         names = ", ".join(columns)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "pms_id")

@@ -17,19 +17,14 @@ from engage_desktop.domain.pms_connection import (
 )
 from engage_desktop.domain.views import MirrorStats
 from engage_desktop.services.pms_connection import ConnectionTest
-from engage_desktop.services.pms_sync import FULL, INCREMENTAL, SyncProgress, SyncReport
+from engage_desktop.services.pms_sync import SyncReport
 from engage_desktop.ui import icons, theme
-from engage_desktop.ui.formatting import local_time, relative_time
 from engage_desktop.ui.settings.base import PageDeps, SettingsPage
+from engage_desktop.ui.settings.sync_panel import SyncPanel
 from engage_desktop.ui.tasks import user_message
 from engage_desktop.ui.views.pms_connection_view import PmsConnectionView
 
 SAVED_PASSWORD = "•••• saved in the system keyring"
-# "charts", not "patients": the mirror also keeps charts deleted in the PMS (the list hides them).
-_COUNT_LABELS = (("patients", "chart", "charts"), ("appointments", "appointment", "appointments"),
-                 ("recalls", "recall", "recalls"), ("procedures", "planned procedure", "planned procedures"),
-                 ("providers", "provider", "providers"), ("locations", "location", "locations"))
-_OUTCOMES = {"ok": "finished", "cancelled": "cancelled", "failed": "failed"}
 
 
 class PmsConnectionPage(PmsConnectionView, SettingsPage):
@@ -59,27 +54,17 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
             edit.textChanged.connect(self._on_edited)
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.save)
-        self.sync_button.clicked.connect(self.start_sync)
-        self.cancel_button.clicked.connect(self._cancel_sync)
-        self._sync.sync_did_start.connect(self._on_sync_started)
-        self._sync.sync_did_progress.connect(self._on_sync_progress)
+        self.sync_panel = SyncPanel(sync=deps.sync, runner=deps.runner, mirror_stats=deps.services.mirror_stats)
+        self.add_section(self.sync_panel)
+        self._sync.sync_did_start.connect(self._update_buttons)
         self._sync.sync_did_finish.connect(self._on_sync_finished)
-        self._sync.sync_did_fail.connect(self._on_sync_failed)
 
         self.demo_note.hide()
-        self.sync_summary.hide()
         self.test_busy.hide()
         self.test_result.hide()
-        self._set_error("host", "")
-        self._set_error("dsn", "")
+        self._show_errors({})
         self._show_connect_mode()
         self._on_vendor_changed()
-        self._show_sync_idle()
-        if self._sync.is_running:  # e.g. the first sync of the demo practice, started at launch
-            self._on_sync_started(INCREMENTAL)
-            if self._sync.last_progress is not None:
-                self._on_sync_progress(self._sync.last_progress)
-        self.counts.setText("Loading…")
 
     # -- load / save (style rule 13) -----------------------------------------------------------
     def load(self) -> None:
@@ -140,7 +125,7 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self.password.clear()
         self._show_password_hint()
         self.save_status.setText("")
-        self._show_stats(stats)
+        self.sync_panel.show_stats(stats)
         self._update_buttons()
         self.page_did_load.emit()
 
@@ -168,31 +153,29 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         return self.password.text() or None
 
     def _validate(self) -> bool:
-        errors = {}
+        """Field-level checks; each message shows under its row and the field turns red."""
+        errors: dict[str, str] = {}
         if self.by_dsn.isChecked():
             if not self.dsn.text().strip():
                 errors["dsn"] = "Enter the ODBC data source name (see the ODBC Data Sources tool in Windows)."
         else:
             port = self.port.text().strip()
-            problems = []
             if not self.host.text().strip():
-                problems.append("Enter the server's name or IP address.")
+                errors["host"] = "Enter the server's name or IP address."
             if port and not (port.isdigit() and 1 <= int(port) <= 65535):
-                problems.append("The port must be a number from 1 to 65535.")
-            if problems:
-                errors["host"] = " ".join(problems)
-        self._set_error("host", errors.get("host", ""))
-        self._set_error("dsn", errors.get("dsn", ""))
+                errors["port"] = "The port must be a number from 1 to 65535."
+        self._show_errors(errors)
         self._errors = errors
         return not errors
 
-    def _set_error(self, field: str, message: str) -> None:
-        error_label = self.host_error if field == "host" else self.dsn_error
-        error_label.setText(message)
-        self.form.setRowVisible(error_label, bool(message))
-        edits = (self.host, self.port) if field == "host" else (self.dsn,)
-        for edit in edits:
-            theme.restyle(edit, "invalid", bool(message))
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for edit, key in ((self.host, "host"), (self.port, "port"), (self.dsn, "dsn")):
+            theme.restyle(edit, "invalid", key in errors)
+        # Host and port share a row, so they share the message line under it.
+        for error_label, text in ((self.host_error, " ".join(errors[k] for k in ("host", "port") if k in errors)),
+                                  (self.dsn_error, errors.get("dsn", ""))):
+            error_label.setText(text)
+            self.form.setRowVisible(error_label, bool(text))
 
     def _show_connect_mode(self) -> None:
         by_dsn = self.by_dsn.isChecked()
@@ -232,22 +215,19 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self.password_hint.setText("Leave blank to keep the saved password." if self._has_password
                                    else "Stored in the system keyring, never in a file.")
 
-    def _update_buttons(self) -> None:
+    def _update_buttons(self, *_args: object) -> None:
         dirty = self._loaded and self._is_dirty()
         configured = self._saved is not None
         self.test_button.setEnabled(not self._testing)
         self.save_button.setEnabled(self._loaded and not self._saving and (dirty or not configured))
-        can_sync = configured and not dirty and not self._sync.is_running
-        self.sync_button.setEnabled(can_sync)
-        self.full_sync.setEnabled(not self._sync.is_running)
-        if self._sync.is_running:
-            self.sync_button.setToolTip("A sync is running.")
+        if not self._loaded:
+            self.sync_panel.set_blocked("Loading…")
         elif not configured:
-            self.sync_button.setToolTip("Save the connection first.")
+            self.sync_panel.set_blocked("Save the connection first.")
         elif dirty:
-            self.sync_button.setToolTip("Sync uses the saved connection: save your changes first.")
+            self.sync_panel.set_blocked("Sync uses the saved connection: save your changes first.")
         else:
-            self.sync_button.setToolTip("")
+            self.sync_panel.set_blocked(None)
 
     # -- test connection ---------------------------------------------------------------------------
     def test_connection(self) -> None:
@@ -292,75 +272,6 @@ class PmsConnectionPage(PmsConnectionView, SettingsPage):
         self.test_detail.setVisible(bool(detail))
         self.test_result.show()
 
-    # -- sync ------------------------------------------------------------------------------------
-    def start_sync(self) -> None:
-        self._sync.start(FULL if self.full_sync.isChecked() else INCREMENTAL)
-
-    def _cancel_sync(self) -> None:
-        self._sync.cancel()
-        self.cancel_button.setEnabled(False)
-        self.progress_label.setText("Cancelling… everything read so far is kept.")
-
-    def _show_sync_idle(self) -> None:
-        self.progress.hide()
-        self.progress_label.hide()
-        self.cancel_button.hide()
-        self._update_buttons()
-
-    def _show_summary(self, text: str, role: str) -> None:
-        self.sync_summary.setText(text)
-        theme.set_role(self.sync_summary, role)
-        self.sync_summary.setVisible(bool(text))
-
-    def _on_sync_started(self, mode: str) -> None:
-        self.progress.setValue(0)
-        self.progress.show()
-        self.progress_label.setText("Full reconciliation: starting…" if mode == FULL else "Starting…")
-        self.progress_label.show()
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.show()
-        self._show_summary("", "")
-        self._update_buttons()
-
-    def _on_sync_progress(self, progress: SyncProgress) -> None:
-        self.progress.setValue(round(progress.fraction * 1000))
-        if self.cancel_button.isEnabled():
-            self.progress_label.setText(progress.message)
-
     def _on_sync_finished(self, report: SyncReport) -> None:
-        self._show_sync_idle()
         if report.outcome == "ok":
             self.test_result.hide()  # an earlier failed test is moot: the connection just worked
-        self._show_summary(report.summary(), {"failed": "danger", "cancelled": "muted"}.get(report.outcome, "success"))
-        self._reload_stats()
-
-    def _on_sync_failed(self, message: str) -> None:
-        self._show_sync_idle()
-        self._show_summary(f"Sync failed: {message}", "danger")
-        self._reload_stats()
-
-    def _reload_stats(self) -> None:
-        self._runner.run(self._services.mirror_stats, on_success=self._show_stats, owner=self)
-
-    def _show_stats(self, stats: MirrorStats) -> None:
-        if not any(stats.counts.values()) and stats.last_run is None:
-            self.counts.setText("Nothing synced yet.")
-            self.last_run.setText("Press Sync now to read the patients from the PMS.")
-            return
-        parts = []
-        for key, one, many in _COUNT_LABELS:
-            n = stats.counts.get(key, 0)
-            parts.append(f"<b>{n:,}</b> {one if n == 1 else many}")
-        self.counts.setText(" · ".join(parts))
-        run = stats.last_run
-        if run is None:
-            self.last_run.setText("Never synced.")
-            return
-        kind = "full reconciliation" if run.mode == FULL else "changes only"
-        if run.outcome == "running":
-            self.last_run.setText(f"A sync ({kind}) started {local_time(run.started_at)} is running.")
-            return
-        text = (f"Last sync: {local_time(run.started_at)} ({kind}), {_OUTCOMES.get(run.outcome, run.outcome)}"
-                f" {relative_time(run.finished_at or run.started_at)}")
-        text += f": {run.message}" if run.outcome == "failed" and run.message else "."
-        self.last_run.setText(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -45,8 +44,12 @@ class PmsConnectionView(QWidget):
             "Engage reads your practice-management system (never writes to it) and keeps a copy of "
             "patients, appointments, recalls and planned treatment on this computer.", "muted", wrap=True))
         page.addWidget(self._build_connection_card())
-        page.addWidget(self._build_sync_card())
         page.addStretch(1)
+        self._page = page
+
+    def add_section(self, widget: QWidget) -> None:
+        """Add a card below the connection (the page adds its SyncPanel this way)."""
+        self._page.insertWidget(self._page.count() - 1, widget)
 
     # -- connection --------------------------------------------------------------------------
     def _build_connection_card(self) -> Card:
@@ -161,37 +164,3 @@ class PmsConnectionView(QWidget):
         edit.setPlaceholderText(placeholder)
         edit.setFixedWidth(width)
         return edit
-
-    # -- sync -----------------------------------------------------------------------------
-    def _build_sync_card(self) -> Card:
-        card = Card("Sync")
-        self.counts = label("", wrap=True, rich=True)
-        self.last_run = label("", "muted", wrap=True)
-        card.body.addWidget(self.counts)
-        card.body.addWidget(self.last_run)
-
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 6, 0, 0)
-        row.setSpacing(10)
-        self.sync_button = QPushButton("Sync now")
-        self.sync_button.setProperty("primary", True)
-        self.cancel_button = QPushButton("Cancel")
-        self.full_sync = QCheckBox("Full reconciliation")
-        row.addWidget(self.sync_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.full_sync)
-        row.addStretch(1)
-        card.body.addLayout(row)
-        self.full_hint = label("A normal sync reads only what changed. Full reconciliation re-reads "
-                               "everything and removes what was deleted in the PMS; it takes longer.",
-                               "small", wrap=True)
-        card.body.addWidget(self.full_hint)
-
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress_label = label("", "muted")
-        card.body.addWidget(self.progress)
-        card.body.addWidget(self.progress_label)
-        self.sync_summary = label("", wrap=True, selectable=True)
-        card.body.addWidget(self.sync_summary)
-        return card

@@ -47,7 +47,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pms_appointment', schema=None) as batch_op:
         batch_op.create_index('ix_pms_appointment_patient_status_start', ['patient_id', 'status', 'starts_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pms_appointment_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('ix_pms_appointment_status_start', ['status', 'starts_at'], unique=False)
 
     op.create_table('pms_location',
@@ -244,7 +243,6 @@ def downgrade() -> None:
     op.drop_table('pms_location')
     with op.batch_alter_table('pms_appointment', schema=None) as batch_op:
         batch_op.drop_index('ix_pms_appointment_status_start')
-        batch_op.drop_index(batch_op.f('ix_pms_appointment_provider_id'))
         batch_op.drop_index('ix_pms_appointment_patient_status_start')
 
     op.drop_table('pms_appointment')
