@@ -21,6 +21,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 
+import shiboken6  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from engage_desktop.domain.pms_connection import ConnectionSettings  # noqa: E402
@@ -69,7 +70,7 @@ def demo_practice(data_dir: Path):
 
 def open_window(services, runner: TaskRunner) -> MainWindow:
     window = build_main_window(services, runner)
-    window.resize(1360, 860)
+    window.resize(1440, 900)  # what run() opens on a 1920x1080 screen
     window.show()
     window.start()
     return window
@@ -152,6 +153,7 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
     wait_until(lambda: page.sync_panel.counts.text().startswith(f"<b>{charts:,}</b>"))
     grab(window, out / "pms-settings-synced.png")
     window.close()
+    shiboken6.delete(window)  # before Qt shuts down (see ui/app.py)
     practice.container.close()
 
 
@@ -179,6 +181,7 @@ def main(argv: list[str]) -> int:
         wait_until(lambda: bool(page.sync_panel.last_run.text()))
         grab(window, out / f"{prefix}pms-settings.png")
         window.close()
+        shiboken6.delete(window)
         shoot_settings(out, tmp_path / "odbc", runner)
         runner.shutdown()
         container.close()

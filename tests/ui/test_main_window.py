@@ -53,6 +53,9 @@ def test_window_has_title_navigation_and_the_mirror_state(qtbot, runner, synced_
     assert not window.demo_banner.isVisible()
     qtbot.waitUntil(lambda: window.mirror_label.text() == "64 patients · synced just now", timeout=10_000)
     qtbot.waitUntil(lambda: window.patients.count_label.text() == "64 patients", timeout=10_000)
+    window.patients.search_box.setText("rivera")
+    qtbot.waitUntil(lambda: window.patients.count_label.text() == "4 patients", timeout=10_000)
+    assert window.mirror_label.text().startswith("64 patients")  # the practice, not the search
     window.show_screen(SETTINGS)
     page = window.settings.page("pms_connection")
     assert isinstance(page, PmsConnectionPage) and page.isVisible()

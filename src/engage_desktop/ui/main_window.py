@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         self._services = services
         self._runner = runner
         self._stats: MirrorStats | None = None
-        self._listed = 0
+        self._listed: int | None = None  # patients the list shows (deleted charts excluded)
         self.sync = SyncController(services.sync_pms, runner, parent=self)
 
         self.patients = PatientsPage(search_patients=services.search_patients, patient_rows=services.patient_rows,
@@ -169,7 +169,10 @@ class MainWindow(QMainWindow):
         when = relative_time(run.finished_at or run.started_at)
         state = {"ok": f"synced {when}", "cancelled": f"sync cancelled {when}",
                  "failed": f"last sync failed {when}", "running": "sync running"}.get(run.outcome, run.outcome)
-        self.mirror_label.setText(f"{patients_count(self._listed)} · {state}")
+        if self._listed is None:
+            self.mirror_label.setText(state[:1].upper() + state[1:])
+        else:
+            self.mirror_label.setText(f"{patients_count(self._listed)} · {state}")
 
     def _on_sync_started(self, mode: str) -> None:
         self.sync_progress.setValue(0)

@@ -53,7 +53,6 @@ class PatientsPage(PatientsView):
         self._searches = Generation()
         self._cards = Generation()
         self._card_id: int | None = None
-        self._has_result = False
 
         self.model = PatientTableModel(patient_rows, runner, region=region, parent=self)
         self.table.setModel(self.model)
@@ -93,7 +92,6 @@ class PatientsPage(PatientsView):
     def _apply(self, generation: int, result: SearchResult) -> None:
         if not self._searches.is_current(generation):
             return
-        self._has_result = True
         keep = self._card_id
         self.model.set_result(result)
         self._show_count(result)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +35,7 @@ CARD_MIN_WIDTH = 400  # the card's sections are laid out to fit this without a h
 FIXED_SAMPLES = {Column.BIRTHDATE: "00/00/0000", Column.PHONE: "(000) 000-0000", Column.STATUS: "Non-patient",
                  Column.CHART: "Chart #"}
 # The rest share what is left: (share, minimum width).
-FLEXIBLE = {Column.NAME: (0.45, 160), Column.EMAIL: (0.33, 110), Column.LOCATION: (0.22, 70)}
+FLEXIBLE = {Column.NAME: (0.42, 160), Column.EMAIL: (0.30, 110), Column.LOCATION: (0.28, 100)}
 PADDING = 24  # the cell padding in theme.QSS (2 x 6 px) plus the style's text margins, with room to spare
 
 
@@ -69,6 +70,8 @@ class PatientsView(QWidget):
 
         self.stack = QStackedWidget()
         self.table = self._build_table()
+        # "Smile Dental - Downtown" / "- Riverside": the end tells locations apart.
+        self._elide_left(Column.LOCATION)
         self.stack.addWidget(self.table)
         self.empty_state = self._build_empty_state()
         self.stack.addWidget(self.empty_state)
@@ -102,6 +105,10 @@ class PatientsView(QWidget):
         horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         horizontal.setMinimumSectionSize(60)
         return table
+
+    def _elide_left(self, column: Column) -> None:
+        delegate = _ElideLeftDelegate(self.table)
+        self.table.setItemDelegateForColumn(column, delegate)
 
     def apply_column_widths(self) -> None:
         metrics = self.table.fontMetrics()
@@ -164,3 +171,9 @@ class PatientsView(QWidget):
         layout.addWidget(self.empty_progress_label)
         layout.addStretch(2)
         return box
+
+
+class _ElideLeftDelegate(QStyledItemDelegate):
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt override
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideLeft

@@ -63,7 +63,7 @@ class PatientCardWidget(QScrollArea):
         layout.addWidget(self._care(card))
         if card.family or card.is_guarantor:
             layout.addWidget(self._family(card, now.date()))
-        layout.addWidget(self._appointments(card.appointments, now))
+        layout.addWidget(self._appointments(card.appointments, now, home=card.location))
         layout.addWidget(self._recalls(card.recalls, now.date()))
         layout.addWidget(self._planned(card))
         layout.addStretch(1)
@@ -169,7 +169,7 @@ class PatientCardWidget(QScrollArea):
         layout.addWidget(relation, 1)
         return row
 
-    def _appointments(self, lines: tuple[AppointmentLine, ...], now: datetime) -> Card:
+    def _appointments(self, lines: tuple[AppointmentLine, ...], now: datetime, *, home: str = "") -> Card:
         section = Card("Appointments")
         future = [a for a in lines if a.starts_at is not None and a.starts_at >= now]
         past = [a for a in lines if a not in future][:MAX_PAST_APPOINTMENTS]
@@ -182,10 +182,10 @@ class PatientCardWidget(QScrollArea):
             if group:
                 section.body.addWidget(label(heading, "small"))
                 for appt in group:
-                    section.body.addWidget(self._appointment_row(appt))
+                    section.body.addWidget(self._appointment_row(appt, home))
         return section
 
-    def _appointment_row(self, appt: AppointmentLine) -> QWidget:
+    def _appointment_row(self, appt: AppointmentLine, home: str) -> QWidget:
         row = QWidget()
         layout = QVBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 4)
@@ -197,7 +197,8 @@ class PatientCardWidget(QScrollArea):
         top.addWidget(label(status, _APPOINTMENT_ROLES.get(appt.status, "muted")))
         top.addStretch(1)
         layout.addLayout(top)
-        details = " · ".join(x for x in (appt.provider, appt.description, appt.location) if x)
+        elsewhere = appt.location if appt.location != home else ""  # only say where when it differs
+        details = " · ".join(x for x in (appt.provider, appt.description, elsewhere) if x)
         if details:
             layout.addWidget(label(details, "small", wrap=True))
         return row
