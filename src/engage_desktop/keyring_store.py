@@ -19,7 +19,10 @@ class KeyringSecretStore:
         try:
             return keyring.get_password(self.service, key)
         except KeyringError as exc:
-            raise ConfigurationError(f"The system keyring is not available ({type(exc).__name__}).") from exc
+            raise ConfigurationError(
+                "The system keyring is not available, so the saved password cannot be read "
+                f"({type(exc).__name__}). On Linux, install and unlock a Secret Service such as GNOME Keyring."
+            ) from exc
 
     def set(self, key: str, value: str) -> None:
         try:

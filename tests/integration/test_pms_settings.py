@@ -58,3 +58,25 @@ def test_connection_string_braces_odd_values_and_redacts_the_password():
     text = s.connection_string()
     assert "SERVER={db;server}" in text and "PWD={p;w}}d}" in text and "PORT=3307" in text
     assert "p;w}d" not in s.redacted_connection_string()
+
+
+def test_the_demo_practice_needs_no_keyring(uow_factory):
+    class NoKeyring(FakeSecretStore):
+        def get(self, key):
+            raise AssertionError("the demo must not touch the keyring")
+
+    demo = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, sqlite_path="/tmp/demo.sqlite")
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=FakeSecretStore(), settings=demo, password=None)
+    assert pms_connection.load_connection(uow_factory=uow_factory, secrets=NoKeyring()) == demo
+
+
+def test_a_missing_system_keyring_is_a_clear_error(monkeypatch):
+    import keyring
+    from keyring.backends import fail
+
+    from engage_desktop.domain.errors import ConfigurationError
+    from engage_desktop.keyring_store import KeyringSecretStore
+
+    keyring.set_keyring(fail.Keyring())
+    with pytest.raises(ConfigurationError, match="system keyring is not available"):
+        KeyringSecretStore().get(pms_connection.PASSWORD_KEY)

@@ -12,8 +12,8 @@ from engage_desktop.domain.ports import Entity
 from engage_desktop.services import patients
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
 from engage_desktop.store import migrate
-from engage_desktop.store.models import PatientRecord
 from engage_desktop.store.engine import make_engine, make_session_factory
+from engage_desktop.store.models import PatientRecord
 from engage_desktop.store.unit_of_work import SqlUnitOfWorkFactory
 from tests import factories as f
 from tests.fakes import FakePmsReader

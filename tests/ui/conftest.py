@@ -14,19 +14,11 @@ from engage_desktop.config import load_config
 from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_sync import FULL
-from engage_desktop.ui import pyside_compat
 from engage_desktop.ui.tasks import TaskRunner
 from tests.fakes import FakePmsReader, FakeSecretStore
 from tests.ui.sample_practice import build_reader
 
 PMS_PASSWORD = "correct horse"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _pyside_refcount_guard():
-    # PySide6 6.12 on Python 3.11 under-counts None/True (see ui/pyside_compat.py); without
-    # this the suite passes and then the interpreter aborts while shutting down.
-    pyside_compat.protect_singletons()
 
 
 @dataclass

@@ -14,8 +14,8 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from engage_desktop.domain.pms_connection import ConnectionSettings  # noqa: E402
 from engage_desktop.domain.ports import Entity  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
-from engage_desktop.ui import pyside_compat, theme  # noqa: E402
+from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.app import build_main_window  # noqa: E402
 from engage_desktop.ui.main_window import PATIENTS, SETTINGS, MainWindow  # noqa: E402
 from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
@@ -160,7 +160,6 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
     out.mkdir(parents=True, exist_ok=True)
-    pyside_compat.protect_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     theme.apply(app)
     runner = TaskRunner()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
 
-from engage_desktop.ui import pyside_compat
 from engage_desktop.ui.formatting import (
     age_on,
     consent_label,
@@ -46,8 +44,3 @@ def test_labels_for_codes_the_pms_stores():
     assert language_label("spa") == "Spanish" and language_label("Klingon") == "Klingon"
     assert patients_count(1) == "1 patient" and patients_count(12345) == "12,345 patients"
 
-
-def test_singletons_have_headroom_against_the_pyside_refcount_bug():
-    pyside_compat.protect_singletons()
-    if sys.version_info < (3, 12):
-        assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39

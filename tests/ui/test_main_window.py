@@ -89,7 +89,9 @@ def test_background_failures_show_in_the_status_bar(qtbot, runner, synced_practi
     window = open_window(qtbot, runner, synced_practice.services)
     runner.task_did_fail.emit("The PMS server did not answer.")
     assert window.statusBar().currentMessage() == "The PMS server did not answer."
-    assert window.statusBar().property("error") is True
+    assert window.statusBar().property("error") is True and not window.mirror_label.isVisible()
+    window.statusBar().clearMessage()
+    assert window.mirror_label.isVisible() and window.statusBar().property("error") is False
 
 
 def test_run_opens_the_window_and_returns_the_exit_code(qtbot, qapp, synced_practice, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -274,7 +274,7 @@ def test_datetstamp_follows_updates(demo, tmp_path: Path) -> None:
         before = one(db, "SELECT DateTStamp FROM patient WHERE PatNum = 1")
         db.execute("UPDATE patient SET LName = LName || 'x' WHERE PatNum = 1")
         after = one(db, "SELECT DateTStamp FROM patient WHERE PatNum = 1")
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         assert after != before
         assert abs(datetime.fromisoformat(after) - now) < timedelta(minutes=1)
         # other rows untouched; an explicit DateTStamp sticks, as in MySQL
@@ -305,7 +305,7 @@ def test_open_dental_reader_reads_the_demo(demo, db) -> None:
         assert report.ok, (report.missing_objects, report.missing_columns)
         assert report.server_version == "24.3.10.0"
         now = reader.server_now()
-        assert abs(now - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=1)
+        assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
 
         patients, rejected = read_all(reader, Entity.PATIENTS)
         assert rejected == 0

@@ -33,6 +33,8 @@ from engage_desktop.domain.pms_records import (
 )
 from engage_desktop.domain.ports import Entity
 from engage_desktop.pms import mapping as m
+from engage_desktop.pms.odbc import ConnectionSettings
+from engage_desktop.pms.sql_reader import EntityQuery
 from engage_desktop.pms.vendor_reader import (
     VendorSqlReader,
     code_key,
@@ -42,9 +44,6 @@ from engage_desktop.pms.vendor_reader import (
     parse_text_map,
     sql_literals,
 )
-from engage_desktop.pms.odbc import ConnectionSettings
-from engage_desktop.pms.sql_reader import EntityQuery
-
 
 # Every default is the facts' best guess (facts section in brackets).
 CODE_DEFAULTS: dict[str, str] = {

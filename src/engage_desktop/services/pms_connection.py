@@ -26,6 +26,8 @@ def load_connection(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore) -> 
     if not data:
         return None
     settings = settings_from_dict(data)
+    if settings.is_demo:
+        return settings  # the demo database has no login; no keyring needed (headless machines have none)
     return settings.with_password(secrets.get(PASSWORD_KEY) or "")
 
 

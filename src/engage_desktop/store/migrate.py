@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path

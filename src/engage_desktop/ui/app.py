@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from engage_desktop.services.app_services import AppServices
-from engage_desktop.ui import pyside_compat, theme
+from engage_desktop.ui import theme
 from engage_desktop.ui.main_window import MainWindow
 from engage_desktop.ui.tasks import TaskRunner
 
@@ -29,7 +29,6 @@ def build_main_window(services: AppServices, runner: TaskRunner) -> MainWindow:
 
 
 def run(services: AppServices) -> int:
-    pyside_compat.protect_singletons()
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

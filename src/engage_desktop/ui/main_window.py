@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
         bar.setContentsMargins(0, 0, 12, 0)
-        bar.messageChanged.connect(lambda text: text or theme.restyle(bar, "error", False))
+        bar.messageChanged.connect(self._on_status_message)
         self.mirror_label = label("", name="MirrorState")
         self.sync_label = label("")
         self.sync_progress = QProgressBar()
@@ -202,7 +202,13 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         # Background failures are reported, not modal: the front desk is usually mid-call.
         theme.restyle(self.statusBar(), "error", True)
+        self.mirror_label.hide()  # it would paint over the message
         self.statusBar().showMessage(message, 15_000)
+
+    def _on_status_message(self, text: str) -> None:
+        if not text:  # the message timed out: back to the mirror state
+            theme.restyle(self.statusBar(), "error", False)
+            self.mirror_label.show()
 
     def _focus_search(self) -> None:
         self.show_screen(PATIENTS)

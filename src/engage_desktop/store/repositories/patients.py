@@ -78,7 +78,7 @@ class SqlPatientQueries:
     def rows(self, ids: Sequence[int]) -> list[PatientListRow]:
         if not ids:
             return []
-        locations = self._location_names()
+        locations = self._location_names(short=True)
         found = {}
         for r in self.session.execute(select(*_LIST_COLUMNS).where(PatientRecord.id.in_(list(ids)))):
             phone = format_phone(r.mobile_phone, r.mobile_phone_raw, self.region) or format_phone(r.home_phone, r.home_phone_raw, self.region)
@@ -95,8 +95,10 @@ class SqlPatientQueries:
             )
         return [found[i] for i in ids if i in found]
 
-    def _location_names(self) -> dict[str, str]:
-        return dict(self.session.execute(select(LocationRecord.pms_id, LocationRecord.name)).all())
+    def _location_names(self, *, short: bool = False) -> dict[str, str]:
+        """Names by PMS id; lists use the abbreviation Open Dental shows in its own lists."""
+        rows = self.session.execute(select(LocationRecord.pms_id, LocationRecord.name, LocationRecord.abbreviation))
+        return {pms_id: (abbr or name) if short else name for pms_id, name, abbr in rows}
 
     def _provider_names(self) -> dict[str, str]:
         out = {}
