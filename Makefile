@@ -20,9 +20,9 @@ venv: $(STAMP)
 
 run: system venv
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
-	  echo "No display found: starting the app on a virtual screen (Xvfb :99). Set DISPLAY to use your own."; \
-	  (Xvfb :99 -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &) ; sleep 1; \
-	  DISPLAY=:99 $(BIN)/engage-desktop --demo; \
+	  echo "No display found: starting the app on a virtual screen (Xvfb :99; screenshot with DISPLAY=:99 import -window root shot.png)."; \
+	  Xvfb :99 -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; sleep 1; \
+	  DISPLAY=:99 $(BIN)/engage-desktop --demo; status=$$?; kill $$xvfb; exit $$status; \
 	else \
 	  $(BIN)/engage-desktop --demo; \
 	fi

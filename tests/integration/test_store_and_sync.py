@@ -204,3 +204,24 @@ def test_an_upgrade_backs_up_the_sqlite_file_first(tmp_path, monkeypatch):
 
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT value FROM app_setting WHERE key = 'marker'").fetchone() == ('{"kept": true}',)
+
+
+def test_a_first_load_builds_indexes_after_the_rows_and_a_crash_still_gets_them_back(uow_factory, pms, store_url):
+    from sqlalchemy import inspect as sa_inspect
+
+    def index_names(table):
+        with uow_factory() as uow:
+            return {ix["name"] for ix in sa_inspect(uow.session.connection()).get_indexes(table)}
+
+    expected = index_names("pms_appointment")
+    assert "ix_pms_appointment_patient_status_start" in expected
+    pms.fail_after_pages = 34  # locations and providers (2 pages each), 29 of patients, 1 of appointments, then die
+    with pytest.raises(RuntimeError):
+        sync_pms(uow_factory=uow_factory, reader=pms, mode=FULL, batch_size=2)
+    with uow_factory() as uow:
+        assert uow.mirror.counts()["appointments"] == 2  # the first page made it
+    assert "ix_pms_appointment_patient_status_start" not in index_names("pms_appointment")  # deferred
+    pms.fail_after_pages = None
+    assert sync_pms(uow_factory=uow_factory, reader=pms, mode=INCREMENTAL, batch_size=2).outcome == "ok"
+    assert index_names("pms_appointment") == expected
+    assert index_names("pms_patient") >= {"ix_pms_patient_sort_name", "ix_pms_patient_birthdate"}

@@ -88,6 +88,12 @@ class MirrorRepository(Protocol):
 
     def upsert(self, entity: Entity, records: Sequence[PmsRecord], *, run_id: int | None) -> int: ...
 
+    def defer_indexes(self, entity: Entity) -> bool:
+        """Drop secondary indexes of an empty table before a full load; False if not empty."""
+
+    def ensure_indexes(self, entity: Entity) -> None:
+        """Create any missing secondary index (after a load, or after a crash during one)."""
+
     def remove_unseen(self, entity: Entity, *, run_id: int) -> int:
         """After a full pass: delete (or mark deleted) every row the pass did not see."""
 

