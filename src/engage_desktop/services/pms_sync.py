@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -106,30 +105,16 @@ class _Run:
     done_weight: float = 0.0
     touched_patients: set[str] = field(default_factory=set)
     refresh_all: bool = False
-    # Every reader call runs on this one thread: the next page is fetched while the current one
-    # is written, and the PMS connection is only ever used by one thread.
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="pms-read"))
-
-    def pages(self, reader: PmsReader, entity: Entity, *, after_key: str | None, changed_since, limit: int) -> Iterator[Batch]:
-        def read(key):
-            return reader.read_batch(entity, after_key=key, changed_since=changed_since, limit=limit)
-
-        pending = self.pool.submit(read, after_key)
+    @staticmethod
+    def pages(reader: PmsReader, entity: Entity, *, after_key: str | None, changed_since, limit: int) -> Iterator[Batch]:
+        # Sequential on purpose: reading the next page on another thread while writing this
+        # one was measured slower (both halves are Python work that contends for the GIL).
         while True:
-            batch = pending.result()
-            if batch.next_key is not None:
-                pending = self.pool.submit(read, batch.next_key)
-            try:
-                yield batch
-            except GeneratorExit:
-                if batch.next_key is not None:
-                    pending.result()  # let the read in flight finish before the caller goes on
-                raise
+            batch = reader.read_batch(entity, after_key=after_key, changed_since=changed_since, limit=limit)
+            yield batch
             if batch.next_key is None:
                 return
-
-    def server_now(self, reader: PmsReader):
-        return self.pool.submit(reader.server_now).result()
+            after_key = batch.next_key
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -178,8 +163,6 @@ def sync_pms(
         log.exception("PMS sync failed unexpectedly")
         _finish(uow_factory, run_id, "failed", results, "Unexpected error; see the log file.")
         raise
-    finally:
-        run.pool.shutdown(wait=True)
     report = SyncReport(run_id=run_id, mode=mode, outcome=outcome, seconds=time.perf_counter() - started,
                         entities=tuple(results), message=message, summaries_refreshed=refreshed)
     _finish(uow_factory, run_id, outcome, results, message)
@@ -218,7 +201,7 @@ def _sync_entity(entity: Entity, mode: str, uow_factory: UnitOfWorkFactory, read
 
 def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactory, reader: PmsReader, run: _Run, batch_size: int) -> EntityResult:
     if cursor.full_run_id is None:
-        cursor = replace(cursor, full_run_id=run.run_id, full_after_key=None, full_started_at=run.server_now(reader))
+        cursor = replace(cursor, full_run_id=run.run_id, full_after_key=None, full_started_at=reader.server_now())
         with uow_factory() as uow:
             uow.mirror.save_cursor(cursor)
             if uow.mirror.defer_indexes(entity):
@@ -254,7 +237,7 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
 
 
 def _incremental_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactory, reader: PmsReader, run: _Run, batch_size: int) -> EntityResult:
-    pass_start = run.server_now(reader)
+    pass_start = reader.server_now()
     result = EntityResult(entity, full=False)
     rows = 0
     for batch in run.pages(reader, entity, after_key=None, changed_since=cursor.changed_since, limit=batch_size):
