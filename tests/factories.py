@@ -19,7 +19,8 @@ from engage_desktop.domain.pms_records import (
 
 
 def patient(pms_id: int, first: str = "Avery", last: str = "Testperson", **kw) -> PmsPatient:
-    mobile = kw.pop("mobile", f"(503) 555-{1000 + pms_id % 9000:04d}")
+    # 555-0100..0199 is the range reserved for fiction; the area code tells patients apart.
+    mobile = kw.pop("mobile", f"({200 + pms_id % 800}) 555-01{pms_id % 100:02d}")
     values = dict(
         pms_id=str(pms_id), first_name=first, last_name=last, birthdate=date(1980, 1, 1 + pms_id % 28),
         status=PatientStatus.ACTIVE, mobile_phone=normalize_phone(mobile), email=f"p{pms_id}@example.com",

@@ -115,7 +115,7 @@ def test_the_reader_session_cannot_write_even_with_a_writable_login(mariadb, od_
 
     reader = open_reader(settings(mariadb, user="root", password=mariadb.root_password))
     try:
-        with pytest.raises(pyodbc.Error):
+        with pytest.raises(pyodbc.Error, match="READ ONLY"):
             reader.connection.execute("UPDATE patient SET LName = 'x' WHERE PatNum = 1")
     finally:
         reader.close()

@@ -58,6 +58,9 @@ def test_connection_string_braces_odd_values_and_redacts_the_password():
     text = s.connection_string()
     assert "SERVER={db;server}" in text and "PWD={p;w}}d}" in text and "PORT=3307" in text
     assert "p;w}d" not in s.redacted_connection_string()
+    braced = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, host="h", password="{abc}").connection_string()
+    assert "PWD={{abc}}}" in braced  # a password that looks braced is still escaped, not unwrapped
+    assert "DRIVER={MariaDB Unicode}" in braced
 
 
 def test_the_demo_practice_needs_no_keyring(uow_factory):

@@ -63,7 +63,7 @@ def build_reader(filler: int = 200, *, today: date | None = None, seed: int = 7)
                       secondary_provider_id="2")
     luis = f.patient(2, "Luis", "Rivera", birthdate=date(1977, 9, 30), guarantor_id="1", chart_number="RIV1002",
                      text_consent=Consent.NO, sms_opt_out=True, preferred_contact=ContactMethod.HOME_PHONE,
-                     mobile="(503) 555-2002", email="luis.rivera@example.com")
+                     mobile="(503) 555-0102", email="luis.rivera@example.com")
     sofia = f.patient(3, "Sofia", "Rivera", preferred_name="Sofi", birthdate=date(2012, 2, 3), guarantor_id="1",
                       chart_number="RIV1003", mobile="", email=None, location_id="2")
     mateo = f.patient(4, "Mateo", "Rivera", birthdate=date(2016, 7, 21), guarantor_id="1", chart_number="RIV1004",
@@ -78,7 +78,7 @@ def build_reader(filler: int = 200, *, today: date | None = None, seed: int = 7)
             birthdate=date(1950 + rng.randrange(65), rng.randrange(1, 13), rng.randrange(1, 29)),
             guarantor_id=str(head), chart_number=f"C{pms_id:05d}", status=rng.choice(statuses),
             location_id=rng.choice(["1", "2"]), text_consent=rng.choice(list(Consent)),
-            mobile=f"(503) 555-{pms_id:04d}" if rng.random() > 0.05 else "call work",
+            mobile=f"({200 + pms_id % 800}) 555-01{pms_id % 100:02d}" if rng.random() > 0.05 else "call work",
         ))
     reader.put(Entity.PATIENTS, *patients)
 

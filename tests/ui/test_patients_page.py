@@ -125,7 +125,7 @@ def test_selecting_a_patient_shows_their_card(qtbot, page):
     card = blocker.args[0]
     assert card.name == "Rivera, Maria"
     text = page.card.visible_text()
-    for expected in ("Rivera, Maria", "Patient", "Chart # RIV1001", "(503) 555-1001", "invalid number",
+    for expected in ("Rivera, Maria", "Patient", "Chart # RIV1001", "(201) 555-0101", "invalid number",
                      "maria.rivera@example.com", "Text message", "Opted out" if card.sms_opt_out else "No",
                      "This patient is the guarantor.", "Rivera, Luis", "Rivera, Sofia (Sofi)", "Rivera, Mateo",
                      "Upcoming", "Scheduled", "Recent", "Complete", "Broken", "Prophy", "overdue", "Perio",

@@ -48,7 +48,7 @@ class ConnectionSettings:
     vendor: Vendor = Vendor.OPEN_DENTAL
     dsn: str = ""  # when set, the ODBC data source name wins over driver/host
     driver: str = ""
-    host: str = "localhost"
+    host: str = ""
     port: int | None = None
     database: str = ""
     user: str = ""
@@ -63,10 +63,6 @@ class ConnectionSettings:
     def is_demo(self) -> bool:
         return bool(self.sqlite_path)
 
-    @property
-    def is_configured(self) -> bool:
-        return bool(self.sqlite_path or self.dsn or (self.driver or self.vendor) and self.host)
-
     def with_password(self, password: str) -> ConnectionSettings:
         return replace(self, password=password)
 
@@ -76,7 +72,7 @@ class ConnectionSettings:
         if self.dsn:
             parts.append(("DSN", self.dsn))
         else:
-            parts.append(("DRIVER", "{" + (self.driver or DEFAULT_DRIVERS[self.vendor]) + "}"))
+            parts.append(("DRIVER", self.driver or DEFAULT_DRIVERS[self.vendor]))
             parts.append(("SERVER", self.host))
             parts.append(("PORT", str(self.port or DEFAULT_PORTS[self.vendor])))
         database = self.database or ("" if self.dsn else DEFAULT_DATABASES[self.vendor])
@@ -88,7 +84,8 @@ class ConnectionSettings:
             parts.append(("PWD", self.password))
         if self.vendor is Vendor.OPEN_DENTAL and not self.dsn:
             parts.append(("CHARSET", "utf8mb4"))
-        text = ";".join(f"{k}={_odbc_value(v)}" for k, v in parts)
+        # Driver names are always braced ({MariaDB Unicode}); other values only when they need it.
+        text = ";".join(f"{k}={_braced(v) if k == 'DRIVER' else _odbc_value(v)}" for k, v in parts)
         if self.extra.strip():
             text += ";" + self.extra.strip().strip(";")
         return text
@@ -97,11 +94,14 @@ class ConnectionSettings:
         return self.with_password("*****" if self.password else "").connection_string()
 
 
+def _braced(value: str) -> str:
+    return "{" + value.replace("}", "}}") + "}"
+
+
 def _odbc_value(value: str) -> str:
-    if value.startswith("{") and value.endswith("}"):
-        return value
+    """ODBC attribute values with ; { } = or edge spaces must be braced, with } doubled."""
     if any(c in value for c in ";{}=") or value != value.strip():
-        return "{" + value.replace("}", "}}") + "}"
+        return _braced(value)
     return value
 
 

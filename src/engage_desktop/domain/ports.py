@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, Self
 
 from engage_desktop.domain.pms_records import (
@@ -104,7 +104,22 @@ class MirrorRepository(Protocol):
 
     def save_cursor(self, cursor: SyncCursor) -> None: ...
 
-    def next_run_id(self) -> int: ...
+    def previous_patients(self, entity: Entity, pms_ids: Sequence[str]) -> set[str]:
+        """The patients these rows belong to in the mirror now (before an update moves them)."""
+
+    def start_run(self, mode: str) -> int: ...
+
+    def finish_run(self, run_id: int, *, outcome: str, read: int, written: int, rejected: int, removed: int,
+                   message: str) -> None: ...
+
+    def last_runs(self, limit: int = 10) -> list: ...
+
+    def acquire_sync_lock(self, holder: str, *, ttl: timedelta) -> str | None:
+        """None when taken; otherwise who holds it."""
+
+    def renew_sync_lock(self, holder: str, *, ttl: timedelta) -> bool: ...
+
+    def release_sync_lock(self, holder: str) -> None: ...
 
     def counts(self) -> dict[str, int]: ...
 

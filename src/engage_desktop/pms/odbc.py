@@ -24,6 +24,9 @@ from engage_desktop.domain.pms_connection import (
 __all__ = ["ConnectionSettings", "FailureKind", "PmsConnectionError", "Vendor", "classify_odbc_error", "connect"]
 
 
+QUERY_TIMEOUT_S = 120
+
+
 def connect(settings: ConnectionSettings, *, timeout: int = 10) -> Any:
     """Open a read-only DB-API connection, or raise PmsConnectionError saying what failed."""
     if settings.is_demo:
@@ -41,6 +44,7 @@ def connect(settings: ConnectionSettings, *, timeout: int = 10) -> Any:
         conn = pyodbc.connect(settings.connection_string(), timeout=timeout, autocommit=True, readonly=True)
     except pyodbc.Error as exc:
         raise classify_odbc_error(exc, settings) from None
+    conn.timeout = QUERY_TIMEOUT_S  # a PMS that stops answering must not hang a sync for ever
     _set_read_only(conn, settings.vendor)
     return conn
 
@@ -115,3 +119,6 @@ def _set_read_only(conn: Any, vendor: Vendor) -> None:
             conn.execute("SET SESSION TRANSACTION READ ONLY")
         except Exception:  # noqa: BLE001 - older servers lack it; the grant still protects the data
             pass
+        # DateTStamp is a TIMESTAMP: read it (and the server clock) in UTC so the autumn
+        # daylight-saving hour cannot make a later change look older than the cursor.
+        conn.execute("SET time_zone = '+00:00'")

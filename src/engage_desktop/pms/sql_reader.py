@@ -90,9 +90,16 @@ class SqlFileReader:
         except PmsConnectionError:
             raise
         except Exception as exc:  # driver errors: report the statement name, not the data
-            raise PmsError(f"The {self.vendor} database rejected a query ({type(exc).__name__}).") from exc
+            failure = exc
         finally:
-            cur.close()
+            try:
+                cur.close()
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+        # The connection may be dead (server restarted, network): the next call reconnects.
+        self.close()
+        raise PmsError(f"The {self.vendor} database rejected a query or dropped the connection "
+                       f"({type(failure).__name__}); the next sync tries again.") from failure
 
     # -- PmsReader ----------------------------------------------------------------------
     def supports_changes_since(self, entity: Entity) -> bool:
@@ -124,7 +131,9 @@ class SqlFileReader:
                 records.append(q.mapper(row, self.region))
             except (mapping.RowError, ValueError, TypeError) as exc:
                 rejected += 1
-                log.warning("%s: skipped a %s row with key %s: %s", self.vendor, entity.value, row.get(q.key_column), exc)
+                # RowError names a column only; other messages may quote the value itself.
+                why = str(exc) if isinstance(exc, mapping.RowError) else type(exc).__name__
+                log.warning("%s: skipped a %s row with key %s: %s", self.vendor, entity.value, row.get(q.key_column), why)
         next_key = str(rows[-1][q.key_column]) if len(rows) >= limit else None
         return Batch(records=records, next_key=next_key, rows_read=len(rows), rows_rejected=rejected)
 

@@ -12,11 +12,14 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from engage_desktop.domain.errors import EngageError, SyncCancelled
 from engage_desktop.domain.ports import Batch, Entity, PmsReader, SyncCursor, UnitOfWorkFactory
@@ -25,6 +28,12 @@ log = logging.getLogger(__name__)
 
 FULL = "full"
 INCREMENTAL = "incremental"
+# An entity whose last full reconciliation is older than this gets one (deletions, opt-outs).
+FULL_RECONCILE_EVERY = timedelta(hours=24)
+# Changes committed late (a long PMS transaction) carry a stamp before our cursor; re-reading a
+# few minutes each cycle is cheap and catches them.
+CURSOR_OVERLAP = timedelta(minutes=5)
+LOCK_TTL = timedelta(minutes=10)  # renewed with every page; a dead holder frees it after this
 ENTITY_LABELS = {
     Entity.LOCATIONS: "Locations",
     Entity.PROVIDERS: "Providers",
@@ -63,7 +72,7 @@ class EntityResult:
 class SyncReport:
     run_id: int
     mode: str
-    outcome: str  # ok / failed / cancelled
+    outcome: str  # ok / failed / cancelled / busy
     seconds: float
     entities: tuple[EntityResult, ...] = ()
     message: str = ""
@@ -86,8 +95,8 @@ class SyncReport:
         return sum(e.removed for e in self.entities)
 
     def summary(self) -> str:
-        if self.outcome == "failed":
-            return f"Sync failed: {self.message}"
+        if self.outcome in ("failed", "busy"):
+            return f"Sync failed: {self.message}" if self.outcome == "failed" else self.message
         parts = [f"{self.read:,} rows read", f"{self.written:,} updated"]
         if self.removed:
             parts.append(f"{self.removed:,} removed")
@@ -100,6 +109,7 @@ class SyncReport:
 @dataclass
 class _Run:
     run_id: int
+    holder: str
     progress: Callable[[SyncProgress], None] | None
     cancel: threading.Event | None
     done_weight: float = 0.0
@@ -140,10 +150,16 @@ def sync_pms(
     entities: tuple[Entity, ...] = tuple(Entity),
 ) -> SyncReport:
     started = time.perf_counter()
+    holder = f"{socket.gethostname()} (process {os.getpid()})"
     with uow_factory() as uow:
-        run_id = uow.mirror.start_run(mode)
+        busy = uow.mirror.acquire_sync_lock(holder, ttl=LOCK_TTL)
+        if busy is None:
+            run_id = uow.mirror.start_run(mode)
         uow.commit()
-    run = _Run(run_id=run_id, progress=progress, cancel=cancel)
+    if busy is not None:
+        return SyncReport(run_id=0, mode=mode, outcome="busy", seconds=time.perf_counter() - started,
+                          message=f"Another sync is already running on {busy}; this one was not started.")
+    run = _Run(run_id=run_id, holder=holder, progress=progress, cancel=cancel)
     results: list[EntityResult] = []
     outcome, message = "ok", ""
     refreshed = 0
@@ -152,29 +168,36 @@ def sync_pms(
             run.check_cancel()
             results.append(_sync_entity(entity, mode, uow_factory, reader, run, batch_size))
             run.done_weight += _WEIGHTS[entity]
-        refreshed = _refresh_summaries(uow_factory, run)
     except SyncCancelled as exc:
         outcome, message = "cancelled", str(exc)
-        refreshed = _refresh_summaries(uow_factory, run)
     except EngageError as exc:
         outcome, message = "failed", str(exc)
         log.warning("PMS sync failed: %s", exc)
-    except Exception:
-        log.exception("PMS sync failed unexpectedly")
-        _finish(uow_factory, run_id, "failed", results, "Unexpected error; see the log file.")
+    except Exception as exc:
+        # Type and frames only: a database error's text can quote the patient rows it was writing.
+        log.error("PMS sync failed unexpectedly with %s\n%s", type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
+        _finish(uow_factory, run, "failed", results, "Unexpected error; see the log file.")
         raise
+    finally:
+        # Whatever happened, what was committed gets its summaries: the cursors have moved on.
+        try:
+            refreshed = _refresh_summaries(uow_factory, run)
+        except Exception as exc:  # noqa: BLE001 - never mask the original outcome
+            log.error("refreshing patient summaries failed with %s", type(exc).__name__)
     report = SyncReport(run_id=run_id, mode=mode, outcome=outcome, seconds=time.perf_counter() - started,
                         entities=tuple(results), message=message, summaries_refreshed=refreshed)
-    _finish(uow_factory, run_id, outcome, results, message)
+    _finish(uow_factory, run, outcome, results, message)
     if run.progress is not None and outcome == "ok":
         run.progress(SyncProgress(entities[-1] if entities else Entity.PATIENTS, 0, 1.0))
     return report
 
 
-def _finish(uow_factory: UnitOfWorkFactory, run_id: int, outcome: str, results: list[EntityResult], message: str) -> None:
+def _finish(uow_factory: UnitOfWorkFactory, run: _Run, outcome: str, results: list[EntityResult], message: str) -> None:
     with uow_factory() as uow:
+        uow.mirror.release_sync_lock(run.holder)
         uow.mirror.finish_run(
-            run_id,
+            run.run_id,
             outcome=outcome,
             read=sum(r.read for r in results),
             written=sum(r.written for r in results),
@@ -193,6 +216,8 @@ def _sync_entity(entity: Entity, mode: str, uow_factory: UnitOfWorkFactory, read
         or cursor.full_run_id is not None  # an unfinished full pass resumes first
         or cursor.changed_since is None
         or not reader.supports_changes_since(entity)
+        or cursor.last_full_at is None
+        or datetime.now(UTC) - cursor.last_full_at > FULL_RECONCILE_EVERY
     )
     if full:
         return _full_pass(entity, cursor, uow_factory, reader, run, batch_size)
@@ -216,18 +241,20 @@ def _full_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWorkFactor
             written = uow.mirror.upsert(entity, batch.records, run_id=cursor.full_run_id)
             cursor = replace(cursor, full_after_key=batch.next_key)
             uow.mirror.save_cursor(cursor)
+            uow.mirror.renew_sync_lock(run.holder, ttl=LOCK_TTL)
             uow.commit()
         _touch(run, entity, batch.records, full=True)
         rows += batch.rows_read
         result = replace(result, read=result.read + batch.rows_read, written=result.written + written,
                          rejected=result.rejected + batch.rows_rejected)
         run.report(entity, rows)
-        run.check_cancel()
+        if batch.next_key is not None:  # after the last page only the final step is left: finish it
+            run.check_cancel()
     with uow_factory() as uow:
+        removed = uow.mirror.remove_unseen(entity, run_id=cursor.full_run_id)  # a write first (SQLite locking)
         uow.mirror.ensure_indexes(entity)  # also after a crash in the middle of a first load
-        removed = uow.mirror.remove_unseen(entity, run_id=cursor.full_run_id)
         uow.mirror.save_cursor(
-            replace(cursor, changed_since=cursor.full_started_at, full_run_id=None, full_after_key=None,
+            replace(cursor, changed_since=cursor.full_started_at - CURSOR_OVERLAP, full_run_id=None, full_after_key=None,
                     full_started_at=None, last_full_at=datetime.now(UTC))
         )
         uow.commit()
@@ -243,6 +270,10 @@ def _incremental_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWor
     for batch in run.pages(reader, entity, after_key=None, changed_since=cursor.changed_since, limit=batch_size):
         if batch.records:
             with uow_factory() as uow:
+                uow.mirror.renew_sync_lock(run.holder, ttl=LOCK_TTL)  # a write first (SQLite locking)
+                if entity in _CHILD_ENTITIES:
+                    # A row moved to another patient changes the old patient's summaries too.
+                    run.touched_patients |= uow.mirror.previous_patients(entity, [r.pms_id for r in batch.records])
                 written = uow.mirror.upsert(entity, batch.records, run_id=None)
                 uow.commit()
             result = replace(result, written=result.written + written)
@@ -250,11 +281,15 @@ def _incremental_pass(entity: Entity, cursor: SyncCursor, uow_factory: UnitOfWor
         rows += batch.rows_read
         result = replace(result, read=result.read + batch.rows_read, rejected=result.rejected + batch.rows_rejected)
         run.report(entity, rows)
-        run.check_cancel()
+        if batch.next_key is not None:
+            run.check_cancel()
     with uow_factory() as uow:
-        uow.mirror.save_cursor(replace(cursor, changed_since=pass_start))
+        uow.mirror.save_cursor(replace(cursor, changed_since=pass_start - CURSOR_OVERLAP))
         uow.commit()
     return result
+
+
+_CHILD_ENTITIES = frozenset({Entity.APPOINTMENTS, Entity.RECALLS, Entity.PROCEDURES})
 
 
 def _touch(run: _Run, entity: Entity, records, *, full: bool) -> None:

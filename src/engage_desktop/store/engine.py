@@ -24,13 +24,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,  # errors must not carry patient rows into logs
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate_aware)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
     raise ValueError(f"unsupported database: {parsed.get_backend_name()}")
 
 

@@ -1,6 +1,6 @@
 """Every model, imported here so Alembic's metadata sees them all."""
 
-from engage_desktop.store.models.app import AppSetting, SyncRun, SyncState
+from engage_desktop.store.models.app import AppSetting, SyncLock, SyncRun, SyncState
 from engage_desktop.store.models.mirror import (
     AppointmentRecord,
     LocationRecord,
@@ -20,6 +20,7 @@ __all__ = [
     "ProcedureRecord",
     "ProviderRecord",
     "RecallRecord",
+    "SyncLock",
     "SyncRun",
     "SyncState",
 ]

@@ -49,3 +49,18 @@ class SyncRun(Base):
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     rows_removed: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncLock(Base):
+    """At most one PMS sync per database, across processes and workstations.
+
+    The holder renews ``expires_at`` with every page it writes; a holder that died stops
+    renewing, and the lock is free again once it expires.
+    """
+
+    __tablename__ = "sync_lock"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(255))
+    acquired_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]

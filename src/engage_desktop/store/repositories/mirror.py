@@ -4,7 +4,7 @@ writes about a million rows and must stay close to the speed of reading them).""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, func, or_, select, update
@@ -33,10 +33,12 @@ from engage_desktop.store.models import (
     ProcedureRecord,
     ProviderRecord,
     RecallRecord,
+    SyncLock,
     SyncRun,
     SyncState,
 )
 
+_LOCK = "pms-sync"
 _CHUNK = 500  # rows per id list in IN (...) clauses, well under every database's limit
 # SQLite has no date types: store them as SQLAlchemy's Date/DateTime types do, so that reads
 # through the ORM and comparisons in SQL see one format.
@@ -160,6 +162,8 @@ def _location_row(loc: PmsLocation) -> dict[str, Any]:
     }
 
 
+_PLANNED = frozenset({ProcedureStatus.TREATMENT_PLANNED, ProcedureStatus.TREATMENT_PLANNED_INACTIVE})
+
 _TABLES: dict[Entity, tuple[type, Callable[[Any], dict[str, Any]]]] = {
     Entity.PATIENTS: (PatientRecord, _patient_row),
     Entity.APPOINTMENTS: (AppointmentRecord, _appointment_row),
@@ -191,6 +195,14 @@ class SqlMirrorRepository:
         if not records:
             return 0
         model, to_row = _TABLES[entity]
+        if entity is Entity.PROCEDURES:
+            # The mirror keeps planned treatment only; a plan that was completed or deleted leaves.
+            gone = [r.pms_id for r in records if r.status not in _PLANNED]
+            for i in range(0, len(gone), _CHUNK):
+                self.session.execute(delete(ProcedureRecord).where(ProcedureRecord.pms_id.in_(gone[i : i + _CHUNK])))
+            records = [r for r in records if r.status in _PLANNED]
+            if not records:
+                return 0
         # The last of several rows with the same id wins, as it would in the PMS.
         rows = list({r.pms_id: to_row(r) for r in records}.values())
         columns = list(rows[0])
@@ -332,18 +344,60 @@ class SqlMirrorRepository:
         )
 
     def save_cursor(self, cursor: SyncCursor) -> None:
-        row = self.session.get(SyncState, cursor.entity.value)
-        if row is None:
-            row = SyncState(entity=cursor.entity.value)
-            self.session.add(row)
-        row.changed_since = cursor.changed_since
-        row.full_run_id = cursor.full_run_id
-        row.full_after_key = cursor.full_after_key
-        row.full_started_at = cursor.full_started_at
-        row.last_full_at = cursor.last_full_at
-        self.session.flush()
+        # An upsert, not read-then-write: a SQLite transaction that reads first cannot wait for
+        # another writer and fails at once with "database is locked".
+        values = {
+            "entity": cursor.entity.value,
+            "changed_since": cursor.changed_since,
+            "full_run_id": cursor.full_run_id,
+            "full_after_key": cursor.full_after_key,
+            "full_started_at": cursor.full_started_at,
+            "last_full_at": cursor.last_full_at,
+        }
+        stmt = self._insert(SyncState.__table__).values(**values)
+        stmt = stmt.on_conflict_do_update(index_elements=["entity"], set_={k: v for k, v in values.items() if k != "entity"})
+        self.session.execute(stmt)
+
+    # -- the sync lock ---------------------------------------------------------------------
+    def acquire_sync_lock(self, holder: str, *, ttl: timedelta) -> str | None:
+        """Take the lock; returns None when taken, or the current holder when it is busy."""
+        now = datetime.now(UTC)
+        self.session.execute(self._insert(SyncLock.__table__).values(name=_LOCK).on_conflict_do_nothing(index_elements=["name"]))
+        taken = self.session.execute(
+            update(SyncLock)
+            .where(SyncLock.name == _LOCK, or_(SyncLock.holder.is_(None), SyncLock.expires_at < now, SyncLock.holder == holder))
+            .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+        ).rowcount
+        if taken == 1:
+            return None
+        return self.session.scalar(select(SyncLock.holder).where(SyncLock.name == _LOCK)) or "another workstation"
+
+    def renew_sync_lock(self, holder: str, *, ttl: timedelta) -> bool:
+        return bool(self.session.execute(
+            update(SyncLock).where(SyncLock.name == _LOCK, SyncLock.holder == holder)
+            .values(expires_at=datetime.now(UTC) + ttl)
+        ).rowcount)
+
+    def release_sync_lock(self, holder: str) -> None:
+        self.session.execute(
+            update(SyncLock).where(SyncLock.name == _LOCK, SyncLock.holder == holder).values(holder=None, expires_at=None)
+        )
+
+    def previous_patients(self, entity: Entity, pms_ids: Sequence[str]) -> set[str]:
+        """The patients these rows belong to now, before an update may move them elsewhere."""
+        model, _ = _TABLES[entity]
+        out: set[str] = set()
+        ids = list(pms_ids)
+        for i in range(0, len(ids), _CHUNK):
+            out.update(self.session.scalars(select(model.patient_id).where(model.pms_id.in_(ids[i : i + _CHUNK]))))
+        return out
 
     def start_run(self, mode: str) -> int:
+        # Runs still "running" died with their process (the sync lock says no one else runs).
+        self.session.execute(
+            update(SyncRun).where(SyncRun.outcome == "running")
+            .values(outcome="interrupted", message="The program stopped during this sync.")
+        )
         run = SyncRun(mode=mode, started_at=datetime.now(UTC), outcome="running")
         self.session.add(run)
         self.session.flush()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engage_desktop.store.models import AppSetting
@@ -21,14 +22,13 @@ class SqlSettingsRepository:
         return default if row is None else json.loads(row.value)
 
     def set(self, key: str, value: Any) -> None:
-        row = self.session.get(AppSetting, key)
-        text = json.dumps(value, sort_keys=True)
-        if row is None:
-            self.session.add(AppSetting(key=key, value=text, updated_at=datetime.now(UTC)))
-        elif row.value != text:
-            row.value = text
-            row.updated_at = datetime.now(UTC)
-        self.session.flush()
+        # An upsert, not read-then-write (see SqlMirrorRepository.save_cursor).
+        values = {"key": key, "value": json.dumps(value, sort_keys=True), "updated_at": datetime.now(UTC)}
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(AppSetting.__table__).values(**values)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value,
+                                                                                     "updated_at": stmt.excluded.updated_at}))
+        self.session.expire_all()
 
     def all(self) -> dict[str, Any]:
         return {r.key: json.loads(r.value) for r in self.session.scalars(select(AppSetting))}
