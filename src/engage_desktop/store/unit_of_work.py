@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engage_desktop.store.repositories.mirror import SqlMirrorRepository
 from engage_desktop.store.repositories.patients import SqlPatientQueries
 from engage_desktop.store.repositories.settings import SqlSettingsRepository
+from engage_desktop.store.repositories.users import SqlAuditRepository, SqlUserRepository
 
 
 class SqlUnitOfWork:
@@ -22,6 +23,8 @@ class SqlUnitOfWork:
         self.mirror = SqlMirrorRepository(self.session)
         self.patients = SqlPatientQueries(self.session, region=self._region)
         self.settings = SqlSettingsRepository(self.session)
+        self.users = SqlUserRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic's metadata sees them all."""
 
 from engage_desktop.store.models.app import AppSetting, SyncLock, SyncRun, SyncState
+from engage_desktop.store.models.users import AuditRecord, UserRecord
 from engage_desktop.store.models.mirror import (
     AppointmentRecord,
     LocationRecord,
@@ -14,6 +15,7 @@ from engage_desktop.store.models.mirror import (
 __all__ = [
     "AppSetting",
     "AppointmentRecord",
+    "AuditRecord",
     "LocationRecord",
     "PatientRecord",
     "PatientSearchToken",
@@ -23,4 +25,5 @@ __all__ = [
     "SyncLock",
     "SyncRun",
     "SyncState",
+    "UserRecord",
 ]
