@@ -128,8 +128,10 @@ class UnitOfWork(Protocol):
     """One transaction. Rolls back on exit unless ``commit()`` was called."""
 
     mirror: MirrorRepository
-    patients: Any  # PatientQueries; typed in services.patients to keep this module small
+    patients: Any  # read-side queries for the Patients view (store.repositories.patients)
     settings: Any
+    users: Any
+    audit: Any  # append-only; see domain.audit for the hash chain
 
     def __enter__(self) -> Self: ...
 

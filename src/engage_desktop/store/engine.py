@@ -28,7 +28,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate_aware)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -48,11 +48,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate_aware(conn) -> None:
-    # BEGIN (deferred) is right for readers; writers that must not lose a race use
-    # ``conn.exec_driver_sql("BEGIN IMMEDIATE")`` through the unit of work's write mode.
-    mode = conn.info.pop("sqlite_begin", "BEGIN")
-    conn.exec_driver_sql(mode)
+def _sqlite_begin(conn) -> None:
+    # A deferred BEGIN: readers never block. Writers start their transaction with a write
+    # (the repositories use upserts, not read-then-write), so they wait on busy_timeout
+    # instead of failing with "database is locked".
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
