@@ -62,8 +62,8 @@ def main() -> None:
     times = []
     for text in typed:
         t = time.perf_counter()
-        result = search_patients(uow_factory=uow, text=text)
-        patient_rows(uow_factory=uow, ids=result.ids[:60])
+        result = search_patients(uow_factory=uow, actor=SYSTEM, text=text)
+        patient_rows(uow_factory=uow, actor=SYSTEM, ids=result.ids[:60])
         times.append((time.perf_counter() - t) * 1000)
     naive = []
     for text in typed[:: max(1, len(typed) // 300)]:

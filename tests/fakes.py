@@ -86,3 +86,12 @@ class FakePmsReader:
 
     def close(self) -> None:
         self.closed = True
+
+
+def fast_hasher():
+    """Real argon2id with tiny costs: the same code path, milliseconds instead of a second per test."""
+    import argon2
+
+    from engage_desktop.passwords import Argon2PasswordHasher
+
+    return Argon2PasswordHasher(argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

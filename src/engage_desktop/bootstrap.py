@@ -14,9 +14,13 @@ from sqlalchemy.engine import make_url
 
 from engage_desktop.config import AppConfig
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
-from engage_desktop.domain.ports import SecretStore
+from engage_desktop.domain.ports import PasswordHasher, SecretStore
+from engage_desktop.domain.practice_settings import Group
+from engage_desktop.domain.rights import SYSTEM, Role
 from engage_desktop.keyring_store import KeyringSecretStore
+from engage_desktop.passwords import Argon2PasswordHasher
 from engage_desktop.pms import open_reader as default_open_reader
+from engage_desktop.services import practice_settings, users
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_connection import ReaderFactory, load_connection, save_connection
 from engage_desktop.store import migrate
@@ -45,6 +49,7 @@ def bootstrap(
     *,
     secrets: SecretStore | None = None,
     open_reader: ReaderFactory | None = None,
+    hasher: PasswordHasher | None = None,
     upgrade_schema: bool = True,
 ) -> Container:
     secrets = secrets or KeyringSecretStore()
@@ -56,7 +61,8 @@ def bootstrap(
     uow_factory = SqlUnitOfWorkFactory(make_session_factory(engine), region=config.region)
     reader_factory = open_reader or default_open_reader
     services = AppServices(uow_factory=uow_factory, secrets=secrets, open_reader=reader_factory,
-                           is_demo=config.demo, region=config.region)
+                           hasher=hasher or Argon2PasswordHasher(), is_demo=config.demo, region=config.region,
+                           workstation=config.workstation)
     return Container(config, engine, uow_factory, secrets, reader_factory, services)
 
 
@@ -79,5 +85,46 @@ def ensure_demo_practice(container: Container, *, patients: int = 3000) -> Path:
     current = load_connection(uow_factory=container.uow_factory, secrets=container.secrets)
     if current is None or current.sqlite_path != str(path):
         save_connection(uow_factory=container.uow_factory, secrets=container.secrets,
-                        settings=ConnectionSettings(vendor=Vendor.OPEN_DENTAL, sqlite_path=str(path)), password=None)
+                        settings=ConnectionSettings(vendor=Vendor.OPEN_DENTAL, sqlite_path=str(path)), password=None,
+                        actor=SYSTEM)
+    _ensure_demo_users_and_settings(container)
     return path
+
+
+# The demo practice signs in with published passwords (shown on its sign-in screen); a real
+# practice has no default account: its first start asks for the first administrator.
+DEMO_USERS = (
+    ("admin", "Dana Admin", "smile-demo-2026", Role.ADMINISTRATOR),
+    ("frontdesk", "Riley Front Desk", "welcome-desk-2026", Role.FRONT_DESK),
+)
+DEMO_SETTINGS = {
+    "practice.name": "Demo Family Dental", "practice.phone": "+15035550100", "practice.address1": "100 Example St",
+    "practice.address2": "Suite 200", "practice.city": "Portland", "practice.state": "OR", "practice.postcode": "97201",
+    "practice.time_zone": "America/Los_Angeles",
+}
+DEMO_LOCATIONS = {
+    "1": {"texting_number": "+15035550111", "sms_registered": True, "email_sender": "downtown@example.com"},
+    "2": {"texting_number": "+15035550112", "sms_registered": False, "email_sender": "eastside@example.com"},
+}
+
+
+def _ensure_demo_users_and_settings(container: Container) -> None:
+    services = container.services
+    if not services.needs_first_administrator():
+        return
+    admin_name, admin_display, admin_password, _ = DEMO_USERS[0]
+    admin = users.create_first_administrator(uow_factory=container.uow_factory, hasher=services.hasher,
+                                             username=admin_name, display_name=admin_display, password=admin_password,
+                                             workstation=services.workstation)
+    for username, display_name, password, role in DEMO_USERS[1:]:
+        created = users.create_user(uow_factory=container.uow_factory, hasher=services.hasher, actor=admin,
+                                    username=username, display_name=display_name, temporary_password=password, role=role)
+        with container.uow_factory() as uow:  # a demo password is not temporary
+            uow.users.update(created.id, must_change_password=False)
+            uow.commit()
+    practice_settings.save_settings(uow_factory=container.uow_factory, secrets=container.secrets, actor=admin,
+                                    group=Group.PRACTICE, values=DEMO_SETTINGS)
+    with container.uow_factory() as uow:  # the locations arrive with the first sync; their values can wait for them
+        uow.settings.set(practice_settings.LOCATIONS_KEY, {
+            pms_id: {**values} for pms_id, values in DEMO_LOCATIONS.items()})
+        uow.commit()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engage_desktop.config import load_config
+from engage_desktop.domain.rights import SYSTEM
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--full", action="store_true", help="full reconciliation instead of changes only")
     sub.add_parser("test-connection", help="test the PMS connection and report what is missing")
     sub.add_parser("migrate", help="upgrade the local database schema")
+    sub.add_parser("check-audit", help="verify the audit log's hash chain; exit 1 when it is broken")
     demo = sub.add_parser("make-demo", help="write an Open Dental-schema demo database")
     demo.add_argument("--patients", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=20261122)
@@ -45,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
             from engage_desktop.ui.app import run
 
             return run(container.services)
+        # Headless commands run as the system (whoever can run them can read the database anyway);
+        # what they change is audited under that name and this workstation.
+        container.services.actor = replace(SYSTEM, workstation=f"{config.workstation} (command line)")
+        if args.command == "check-audit":
+            check = container.services.check_audit_chain()
+            if check.ok:
+                print(f"OK: the audit log's {check.records} records chain correctly.")
+                return 0
+            print(f"BROKEN: audit record {check.first_broken_id} does not match the chain "
+                  "(it or the record before it was edited, inserted or deleted).")
+            return 1
         if args.command == "migrate":
             print("The database schema is up to date.")
             return 0

@@ -4,6 +4,7 @@ file, and environment overrides. Secrets are never here (see keyring_store)."""
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class AppConfig:
     region: str = "US"  # default phone region
     log_level: str = "INFO"
     demo: bool = False
+    workstation: str = ""  # this computer's name, in audit records
 
     @property
     def demo_pms_path(self) -> Path:
@@ -60,6 +62,7 @@ def load_config(*, env: Mapping[str, str] | None = None, demo: bool = False, dat
         region=env.get("ENGAGE_REGION") or app.get("region", "US"),
         log_level=env.get("ENGAGE_LOG_LEVEL") or app.get("log_level", "INFO"),
         demo=demo,
+        workstation=(env.get("ENGAGE_WORKSTATION") or socket.gethostname())[:128],
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
 from engage_desktop.domain.ports import Entity
 from engage_desktop.pms import demo, open_reader
+from engage_desktop.domain.rights import SYSTEM
 from engage_desktop.services import patients
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
 from engage_desktop.store import migrate
@@ -101,7 +102,7 @@ def test_incremental_sync_picks_up_changes_by_datetstamp(mariadb, reader_setting
         reader.close()
     patients_read = {e.entity: e for e in report.entities}[Entity.PATIENTS]
     assert not patients_read.full and 1 <= patients_read.read < 10
-    found = patients.search_patients(uow_factory=uow_factory, text="zyxwvuts 971-555-0177")
+    found = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="zyxwvuts 971-555-0177")
     assert found.total == 1
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from engage_desktop.domain.errors import PmsConnectionError
 from engage_desktop.domain.pms_connection import ConnectionSettings, FailureKind, Vendor
+from engage_desktop.domain.rights import SYSTEM
 from engage_desktop.services import pms_connection
 from engage_desktop.store import migrate
 from engage_desktop.store.engine import make_engine, make_session_factory
@@ -27,7 +28,7 @@ def uow_factory(store_url):
 def test_password_goes_to_the_keyring_and_never_to_the_database(uow_factory):
     secrets = FakeSecretStore()
     settings = ConnectionSettings(vendor=Vendor.DENTRIX, dsn="Dentrix", user="ddp", port=6597, overrides={"schema": "admin"})
-    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="s3cret!")
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="s3cret!", actor=SYSTEM)
     with uow_factory() as uow:
         stored = [row.value for row in uow.session.query(AppSetting)]
     assert stored and all("s3cret!" not in v for v in stored)
@@ -40,10 +41,10 @@ def test_password_goes_to_the_keyring_and_never_to_the_database(uow_factory):
 def test_saving_without_a_password_keeps_the_stored_one_and_blank_removes_it(uow_factory):
     secrets = FakeSecretStore()
     settings = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, host="server", user="engage")
-    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="one")
-    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password=None)
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="one", actor=SYSTEM)
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password=None, actor=SYSTEM)
     assert secrets.get(pms_connection.PASSWORD_KEY) == "one"
-    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="")
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=secrets, settings=settings, password="", actor=SYSTEM)
     assert secrets.get(pms_connection.PASSWORD_KEY) is None
 
 
@@ -69,7 +70,7 @@ def test_the_demo_practice_needs_no_keyring(uow_factory):
             raise AssertionError("the demo must not touch the keyring")
 
     demo = ConnectionSettings(vendor=Vendor.OPEN_DENTAL, sqlite_path="/tmp/demo.sqlite")
-    pms_connection.save_connection(uow_factory=uow_factory, secrets=FakeSecretStore(), settings=demo, password=None)
+    pms_connection.save_connection(uow_factory=uow_factory, secrets=FakeSecretStore(), settings=demo, password=None, actor=SYSTEM)
     assert pms_connection.load_connection(uow_factory=uow_factory, secrets=NoKeyring()) == demo
 
 

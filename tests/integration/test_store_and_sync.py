@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select
 
 from engage_desktop.domain.pms_records import AppointmentStatus, PatientStatus, ProcedureStatus
 from engage_desktop.domain.ports import Entity
+from engage_desktop.domain.rights import SYSTEM
 from engage_desktop.services import patients
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
 from engage_desktop.store import migrate
@@ -60,8 +61,8 @@ def test_first_sync_mirrors_everything_and_computes_summaries(uow_factory, pms):
     with uow_factory() as uow:
         counts = uow.mirror.counts()
     assert counts == {"patients": 57, "appointments": 3, "recalls": 2, "procedures": 2, "providers": 2, "locations": 2}
-    result = patients.search_patients(uow_factory=uow_factory, text="first3")
-    card = patients.patient_card(uow_factory=uow_factory, patient_id=result.ids[0], now=datetime(2026, 6, 1))
+    result = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first3")
+    card = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=result.ids[0], now=datetime(2026, 6, 1))
     assert card.last_visit_at == datetime(2025, 11, 2, 10)  # the latest completed visit
     assert card.recall_due == date(2026, 5, 1)  # the disabled recall does not count
     assert [a.status for a in card.appointments][0] == AppointmentStatus.SCHEDULED.value  # future first
@@ -78,10 +79,10 @@ def test_incremental_sync_reads_only_changes_and_is_idempotent(uow_factory, pms)
     by_entity = {e.entity: e for e in report.entities}
     assert by_entity[Entity.PATIENTS].full is False
     assert by_entity[Entity.PATIENTS].read == 1  # only the changed chart
-    assert patients.search_patients(uow_factory=uow_factory, text="renamed rita").total == 1
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="renamed rita").total == 1
     again = sync_pms(uow_factory=uow_factory, reader=pms, mode=INCREMENTAL)
     assert {e.entity: e.read for e in again.entities}[Entity.PATIENTS] == 1  # inside the overlap: re-read, harmless
-    assert patients.search_patients(uow_factory=uow_factory, text="renamed").total == 1
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="renamed").total == 1
 
 
 def test_full_reconciliation_removes_deleted_rows_and_hides_vanished_charts(uow_factory, pms):
@@ -92,9 +93,9 @@ def test_full_reconciliation_removes_deleted_rows_and_hides_vanished_charts(uow_
     assert report.removed == 2
     with uow_factory() as uow:
         assert uow.mirror.counts()["appointments"] == 2
-    assert patients.search_patients(uow_factory=uow_factory, text="first20").total == 0
-    hit = patients.search_patients(uow_factory=uow_factory, text="first3").ids[0]
-    card = patients.patient_card(uow_factory=uow_factory, patient_id=hit, now=datetime(2026, 6, 1))
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first20").total == 0
+    hit = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first3").ids[0]
+    card = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=hit, now=datetime(2026, 6, 1))
     assert card.last_visit_at == datetime(2025, 5, 1, 9)  # recomputed after the removal
 
 
@@ -118,8 +119,8 @@ def test_a_crash_mid_full_pass_resumes_where_it_stopped(uow_factory, pms):
     assert patient_result.removed == 0  # it was never mirrored, so nothing to hide
     with uow_factory() as uow:
         assert uow.mirror.cursor(Entity.PATIENTS).full_run_id is None
-    assert patients.search_patients(uow_factory=uow_factory, text="first50").total == 0
-    assert patients.search_patients(uow_factory=uow_factory, text="first49").total == 1
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first50").total == 0
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first49").total == 1
 
 
 def test_cancel_keeps_what_was_committed(uow_factory, pms):
@@ -152,8 +153,8 @@ def test_cancel_keeps_what_was_committed(uow_factory, pms):
 )
 def test_search_as_you_type(uow_factory, pms, typed, expected):
     sync_pms(uow_factory=uow_factory, reader=pms)
-    result = patients.search_patients(uow_factory=uow_factory, text=typed)
-    rows = patients.patient_rows(uow_factory=uow_factory, ids=result.ids)
+    result = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text=typed)
+    rows = patients.patient_rows(uow_factory=uow_factory, actor=SYSTEM, ids=result.ids)
     assert {r.pms_id for r in rows} == expected
 
 
@@ -163,9 +164,9 @@ def test_status_changes_are_mirrored_and_deleted_charts_hidden(uow_factory, pms)
     pms.update(Entity.PATIENTS, "30", status=PatientStatus.DELETED)
     pms.update(Entity.PROCEDURES, "1", status=ProcedureStatus.COMPLETE)
     sync_pms(uow_factory=uow_factory, reader=pms)
-    assert patients.search_patients(uow_factory=uow_factory, text="first30").total == 0
-    hit = patients.search_patients(uow_factory=uow_factory, text="first4").ids[0]
-    card = patients.patient_card(uow_factory=uow_factory, patient_id=hit, now=datetime(2026, 6, 1))
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first30").total == 0
+    hit = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first4").ids[0]
+    card = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=hit, now=datetime(2026, 6, 1))
     assert card.planned_treatment == ()
 
 
@@ -263,8 +264,8 @@ def test_a_failed_sync_still_refreshes_the_summaries_of_what_it_committed(uow_fa
 
     pms.read_batch = failing
     assert sync_pms(uow_factory=uow_factory, reader=pms).outcome == "failed"
-    hit = patients.search_patients(uow_factory=uow_factory, text="first6").ids[0]
-    card = patients.patient_card(uow_factory=uow_factory, patient_id=hit, now=datetime(2026, 6, 1))
+    hit = patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first6").ids[0]
+    card = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=hit, now=datetime(2026, 6, 1))
     assert card.last_visit_at == datetime(2026, 2, 2, 8)
 
 
@@ -274,8 +275,8 @@ def test_an_appointment_moved_to_another_patient_updates_both(uow_factory, pms):
     pms.update(Entity.APPOINTMENTS, "2", patient_id="7")  # entered on the wrong chart, moved
     sync_pms(uow_factory=uow_factory, reader=pms)
     now = datetime(2026, 6, 1)
-    three = patients.patient_card(uow_factory=uow_factory, patient_id=patients.search_patients(uow_factory=uow_factory, text="first3").ids[0], now=now)
-    seven = patients.patient_card(uow_factory=uow_factory, patient_id=patients.search_patients(uow_factory=uow_factory, text="first7").ids[0], now=now)
+    three = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first3").ids[0], now=now)
+    seven = patients.patient_card(uow_factory=uow_factory, actor=SYSTEM, patient_id=patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="first7").ids[0], now=now)
     assert three.last_visit_at == datetime(2025, 5, 1, 9)
     assert seven.last_visit_at == datetime(2025, 11, 2, 10)
 

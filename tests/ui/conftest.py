@@ -15,10 +15,11 @@ from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_sync import FULL
 from engage_desktop.ui.tasks import TaskRunner
-from tests.fakes import FakePmsReader, FakeSecretStore
+from tests.fakes import FakePmsReader, FakeSecretStore, fast_hasher
 from tests.ui.sample_practice import build_reader
 
 PMS_PASSWORD = "correct horse"
+ADMIN_PASSWORD = "front-office-2026"
 
 
 @dataclass
@@ -32,15 +33,20 @@ class Practice:
         return self.container.services
 
 
-def make_practice(data_dir, reader, *, demo: bool = False, configure: bool = True) -> Practice:
+def make_practice(data_dir, reader, *, demo: bool = False, configure: bool = True, sign_in: bool = True) -> Practice:
+    """A practice whose first administrator ("admin") is signed in unless ``sign_in=False``."""
     secrets = FakeSecretStore()
     holder: dict[str, Any] = {}
-    container = bootstrap(load_config(env={}, data_dir=data_dir, demo=demo), secrets=secrets,
-                          open_reader=lambda settings: holder["practice"].reader)
+    container = bootstrap(load_config(env={"ENGAGE_WORKSTATION": "FRONT-DESK-1"}, data_dir=data_dir, demo=demo),
+                          secrets=secrets, open_reader=lambda settings: holder["practice"].reader, hasher=fast_hasher())
     practice = Practice(container, secrets, reader)
     holder["practice"] = practice
+    if sign_in or configure:
+        container.services.create_first_administrator("admin", "Office Admin", ADMIN_PASSWORD)
     if configure:
         container.services.save_pms_settings(ConnectionSettings(host="pms-server", user="engage"), PMS_PASSWORD)
+    if not sign_in:
+        container.services.sign_out()
     return practice
 
 

@@ -75,3 +75,28 @@ def verify_chain(rows: Iterable[tuple[int, str, str, AuditEntry]]) -> ChainCheck
             return ChainCheck(records=count, first_broken_id=record_id)
         expected_prev = stored_hash
     return ChainCheck(records=count)
+
+
+# What the viewer shows for each action; an action not listed shows its code.
+ACTION_LABELS: dict[str, str] = {
+    "user.sign_in": "Signed in",
+    "user.sign_in_failed": "Sign-in failed",
+    "user.sign_out": "Signed out",
+    "user.lock": "Screen locked",
+    "user.unlock": "Screen unlocked",
+    "user.create": "User created",
+    "user.access_change": "User rights changed",
+    "user.password_change": "Password changed",
+    "user.password_reset": "Password reset by an administrator",
+    "user.disable": "User disabled",
+    "user.enable": "User enabled",
+    "patient.view": "Patient card viewed",
+    "settings.change": "Settings changed",
+    "settings.location_change": "Location settings changed",
+    "audit.export": "Audit log exported",
+    "audit.check": "Audit chain checked",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

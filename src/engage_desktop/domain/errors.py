@@ -24,3 +24,18 @@ class PmsConnectionError(PmsError):
         super().__init__(message)
         self.kind = kind
         self.detail = detail  # the driver's own text, for the technician; holds no patient data
+
+
+class ValidationFailed(EngageError):
+    """Input was refused; ``errors`` maps each wrong field to what is wrong with it. Nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()) or "The input is not valid.")
+        self.errors = dict(errors)
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
+
+
+class NotSignedIn(EngageError):
+    """A use case that needs a signed-in user was called with nobody signed in."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engage_desktop.domain.errors import EngageError
 
@@ -89,6 +89,8 @@ class Actor:
     rights: frozenset[Right] = field(default_factory=frozenset)
     workstation: str = ""
     location_ids: frozenset[str] | None = None  # None = every location
+    display_name: str = ""
+    must_change_password: bool = False  # signed in with a temporary password: change it first
 
     def can(self, right: Right) -> bool:
         return right in self.rights
@@ -96,6 +98,13 @@ class Actor:
     def require(self, right: Right) -> None:
         if right not in self.rights:
             raise PermissionDenied(right)
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    def with_password_changed(self) -> Actor:
+        return replace(self, must_change_password=False)
 
     def sees_location(self, location_id: str | None) -> bool:
         return self.location_ids is None or (location_id is not None and location_id in self.location_ids)

@@ -1,21 +1,31 @@
-"""The services the desktop client calls, bound to this installation's ports.
+"""The services the desktop client calls, bound to this installation's ports and to the user
+signed in at this workstation.
 
 Widgets receive this object (or a fake with the same methods in tests) and call it through the
-task runner, off the GUI thread. Every method is a thin call into one use-case function.
+task runner, off the GUI thread. Every method is a thin call into one use-case function, with
+the signed-in user as the actor: the use case checks the right and writes the audit record.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from engage_desktop.domain.audit import ChainCheck
+from engage_desktop.domain.errors import NotSignedIn
 from engage_desktop.domain.pms_connection import ConnectionSettings
-from engage_desktop.domain.ports import SecretStore, UnitOfWorkFactory
+from engage_desktop.domain.ports import PasswordHasher, SecretStore, UnitOfWorkFactory
+from engage_desktop.domain.practice_settings import LocationSettings
+from engage_desktop.domain.rights import Actor, Right, Role
+from engage_desktop.domain.users import UserAccount
 from engage_desktop.domain.views import MirrorStats, PatientCard, PatientListRow, SearchResult
-from engage_desktop.services import patients, pms_connection
+from engage_desktop.services import audit, patients, pms_connection, practice_settings, users
+from engage_desktop.services.audit import AuditFilter, AuditRow
 from engage_desktop.services.pms_connection import ConnectionTest, ReaderFactory
-from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport
+from engage_desktop.services.pms_sync import FULL, INCREMENTAL, SyncProgress, SyncReport
 
 
 @dataclass
@@ -23,22 +33,126 @@ class AppServices:
     uow_factory: UnitOfWorkFactory
     secrets: SecretStore
     open_reader: ReaderFactory
+    hasher: PasswordHasher
     is_demo: bool = False
     region: str = "US"
+    workstation: str = ""
+    actor: Actor | None = field(default=None)  # who is signed in here; None before sign-in
+
+    @property
+    def signed_in(self) -> Actor:
+        if self.actor is None:
+            raise NotSignedIn("Sign in first.")
+        return self.actor
+
+    def can(self, right: Right) -> bool:
+        return self.actor is not None and self.actor.can(right)
+
+    # -- sign-in -------------------------------------------------------------------------
+    def needs_first_administrator(self) -> bool:
+        return users.needs_first_administrator(uow_factory=self.uow_factory)
+
+    def create_first_administrator(self, username: str, display_name: str, password: str) -> Actor:
+        self.actor = users.create_first_administrator(uow_factory=self.uow_factory, hasher=self.hasher, username=username,
+                                                      display_name=display_name, password=password,
+                                                      workstation=self.workstation)
+        return self.actor
+
+    def sign_in(self, username: str, password: str) -> Actor:
+        self.actor = users.sign_in(uow_factory=self.uow_factory, hasher=self.hasher, username=username, password=password,
+                                   workstation=self.workstation)
+        return self.actor
+
+    def lock(self, reason: str = "idle") -> None:
+        users.lock_screen(uow_factory=self.uow_factory, actor=self.signed_in, reason=reason)
+
+    def unlock(self, password: str) -> Actor:
+        """The locked user signs in again (rights are read afresh: an administrator may have changed them)."""
+        self.actor = users.sign_in(uow_factory=self.uow_factory, hasher=self.hasher, username=self.signed_in.username,
+                                   password=password, workstation=self.workstation, action="user.unlock")
+        return self.actor
+
+    def sign_out(self, reason: str = "user") -> None:
+        if self.actor is not None:
+            users.sign_out(uow_factory=self.uow_factory, actor=self.actor, reason=reason)
+        self.actor = None
+
+    def change_own_password(self, current: str, new: str) -> None:
+        users.change_own_password(uow_factory=self.uow_factory, hasher=self.hasher, actor=self.signed_in,
+                                  current=current, new=new)
+        self.actor = self.signed_in.with_password_changed()
+
+    # -- users and roles -----------------------------------------------------------------
+    def list_users(self) -> list[UserAccount]:
+        return users.list_users(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def create_user(self, username: str, display_name: str, temporary_password: str, role: Role,
+                    location_ids: frozenset[str] | None = None) -> UserAccount:
+        return users.create_user(uow_factory=self.uow_factory, hasher=self.hasher, actor=self.signed_in, username=username,
+                                 display_name=display_name, temporary_password=temporary_password, role=role,
+                                 location_ids=location_ids)
+
+    def set_user_access(self, user_id: int, role: Role, granted: frozenset[Right] = frozenset(),
+                        revoked: frozenset[Right] = frozenset(), location_ids: frozenset[str] | None = None,
+                        display_name: str | None = None) -> UserAccount:
+        return users.set_user_access(uow_factory=self.uow_factory, actor=self.signed_in, user_id=user_id, role=role,
+                                     granted=granted, revoked=revoked, location_ids=location_ids,
+                                     display_name=display_name)
+
+    def reset_password(self, user_id: int, temporary_password: str) -> None:
+        users.reset_password(uow_factory=self.uow_factory, hasher=self.hasher, actor=self.signed_in, user_id=user_id,
+                             temporary_password=temporary_password)
+
+    def set_user_active(self, user_id: int, active: bool) -> None:
+        users.set_user_active(uow_factory=self.uow_factory, actor=self.signed_in, user_id=user_id, active=active)
+
+    # -- audit log -----------------------------------------------------------------------
+    def search_audit(self, query: AuditFilter) -> list[AuditRow]:
+        return audit.search(uow_factory=self.uow_factory, actor=self.signed_in, query=query)
+
+    def audit_choices(self) -> tuple[list[str], list[str]]:
+        """(user names, actions) seen in the log, for the viewer's filters."""
+        return audit.choices(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def export_audit_csv(self, query: AuditFilter, path: Path) -> int:
+        return audit.export_csv(uow_factory=self.uow_factory, actor=self.signed_in, query=query, path=path)
+
+    def check_audit_chain(self) -> ChainCheck:
+        return audit.check_audit_chain(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    # -- practice settings ---------------------------------------------------------------
+    def load_settings(self, group: str) -> dict[str, Any]:
+        return practice_settings.load_settings(uow_factory=self.uow_factory, secrets=self.secrets, actor=self.signed_in,
+                                               group=group)
+
+    def save_settings(self, group: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        return practice_settings.save_settings(uow_factory=self.uow_factory, secrets=self.secrets, actor=self.signed_in,
+                                               group=group, values=values, region=self.region)
+
+    def setting_value(self, key: str) -> Any:
+        return practice_settings.setting_value(uow_factory=self.uow_factory, key=key)
+
+    def list_locations(self) -> list[LocationSettings]:
+        return practice_settings.list_locations(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def save_location(self, pms_id: str, values: Mapping[str, Any]) -> LocationSettings:
+        return practice_settings.save_location(uow_factory=self.uow_factory, actor=self.signed_in, pms_id=pms_id,
+                                               values=values, region=self.region)
 
     # -- patients ------------------------------------------------------------------------
     def search_patients(self, text: str) -> SearchResult:
-        return patients.search_patients(uow_factory=self.uow_factory, text=text)
+        return patients.search_patients(uow_factory=self.uow_factory, actor=self.signed_in, text=text)
 
     def patient_rows(self, ids: Sequence[int]) -> list[PatientListRow]:
-        return patients.patient_rows(uow_factory=self.uow_factory, ids=ids)
+        return patients.patient_rows(uow_factory=self.uow_factory, actor=self.signed_in, ids=ids)
 
     def patient_card(self, patient_id: int) -> PatientCard | None:
-        return patients.patient_card(uow_factory=self.uow_factory, patient_id=patient_id)
+        return patients.patient_card(uow_factory=self.uow_factory, actor=self.signed_in, patient_id=patient_id)
 
     # -- PMS connection and sync -----------------------------------------------------------
     def load_pms_settings(self) -> ConnectionSettings | None:
         """The saved settings; the password field is blank or "*****" (it never leaves the keyring)."""
+        self.signed_in.require(Right.MANAGE_SETTINGS)
         settings = pms_connection.load_connection(uow_factory=self.uow_factory, secrets=self.secrets)
         if settings is None:
             return None
@@ -48,16 +162,23 @@ class AppServices:
         return bool(self.secrets.get(pms_connection.PASSWORD_KEY))
 
     def save_pms_settings(self, settings: ConnectionSettings, password: str | None) -> None:
-        pms_connection.save_connection(uow_factory=self.uow_factory, secrets=self.secrets, settings=settings, password=password)
+        pms_connection.save_connection(uow_factory=self.uow_factory, secrets=self.secrets, settings=settings,
+                                       password=password, actor=self.signed_in)
 
     def test_pms_connection(self, settings: ConnectionSettings, password: str | None) -> ConnectionTest:
         """Test what is on screen; ``password=None`` means "the one in the keyring"."""
+        self.signed_in.require(Right.MANAGE_SETTINGS)
         if password is None:
             password = self.secrets.get(pms_connection.PASSWORD_KEY) or ""
         return pms_connection.test_connection(settings=settings.with_password(password), open_reader=self.open_reader)
 
     def sync_pms(self, mode: str = INCREMENTAL, progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None) -> SyncReport:
+        """Anyone signed in may fetch the latest changes; a full reconciliation is a settings task."""
+        if mode == FULL:
+            self.signed_in.require(Right.MANAGE_SETTINGS)
+        else:
+            self.signed_in  # noqa: B018 - raises NotSignedIn
         return pms_connection.run_sync(uow_factory=self.uow_factory, secrets=self.secrets, open_reader=self.open_reader,
                                        mode=mode, progress=progress, cancel=cancel)
 

@@ -10,7 +10,9 @@ from engage_desktop.domain.errors import EngageError, PmsConnectionError
 from engage_desktop.domain.pms_connection import ConnectionSettings, FailureKind, Vendor
 from engage_desktop.domain.pms_records import SchemaReport
 from engage_desktop.domain.ports import PmsReader, SecretStore, UnitOfWorkFactory
+from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.domain.views import MirrorStats
+from engage_desktop.services.audit import record
 from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport, sync_pms
 
 SETTINGS_KEY = "pms.connection"
@@ -32,17 +34,25 @@ def load_connection(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore) -> 
 
 
 def save_connection(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore, settings: ConnectionSettings,
-                    password: str | None) -> None:
-    """Save the settings; ``password=None`` keeps the stored one, "" removes it."""
+                    password: str | None, actor: Actor) -> None:
+    """Save the settings; ``password=None`` keeps the stored one, "" removes it. Audited."""
+    actor.require(Right.MANAGE_SETTINGS)
     data = settings_to_dict(settings)
     with uow_factory() as uow:
+        before = uow.settings.get(SETTINGS_KEY) or {}
         uow.settings.set(SETTINGS_KEY, data)
+        changed = {k: v for k, v in data.items() if before.get(k) != v}
+        if changed or password is not None:
+            details: dict = {"before": {k: before.get(k) for k in changed}, "after": changed}
+            if password is not None:
+                details["secrets"] = {PASSWORD_KEY: "changed" if password else "removed"}
+            record(uow, actor, "settings.change", entity_type="settings", entity_id="pms_connection", details=details)
+        if password is not None:  # before the commit: a keyring failure leaves nothing half-saved
+            if password:
+                secrets.set(PASSWORD_KEY, password)
+            else:
+                secrets.delete(PASSWORD_KEY)
         uow.commit()
-    if password is not None:
-        if password:
-            secrets.set(PASSWORD_KEY, password)
-        else:
-            secrets.delete(PASSWORD_KEY)
 
 
 def settings_to_dict(settings: ConnectionSettings) -> dict:

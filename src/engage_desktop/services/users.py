@@ -52,7 +52,8 @@ def create_first_administrator(*, uow_factory: UnitOfWorkFactory, hasher: Passwo
 
 
 def sign_in(*, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, username: str, password: str,
-            workstation: str = "", now: datetime | None = None) -> Actor:
+            workstation: str = "", now: datetime | None = None, action: str = "user.sign_in") -> Actor:
+    """``action`` is "user.unlock" when the locked user signs in again: same checks, own record."""
     now = now or datetime.now(UTC)
     with uow_factory() as uow:
         found = uow.users.by_username(username)
@@ -81,7 +82,7 @@ def sign_in(*, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, username:
             changes["password_hash"] = hasher.hash(password)
         uow.users.update(account.id, **changes)
         actor = _actor(account, workstation)
-        record(uow, actor, "user.sign_in", entity_type="user", entity_id=str(account.id))
+        record(uow, actor, action, entity_type="user", entity_id=str(account.id))
         uow.commit()
     return actor
 
@@ -89,6 +90,12 @@ def sign_in(*, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, username:
 def sign_out(*, uow_factory: UnitOfWorkFactory, actor: Actor, reason: str = "user") -> None:
     with uow_factory() as uow:
         record(uow, actor, "user.sign_out", entity_type="user", entity_id=str(actor.user_id), details={"reason": reason})
+        uow.commit()
+
+
+def lock_screen(*, uow_factory: UnitOfWorkFactory, actor: Actor, reason: str = "idle") -> None:
+    with uow_factory() as uow:
+        record(uow, actor, "user.lock", entity_type="user", entity_id=str(actor.user_id), details={"reason": reason})
         uow.commit()
 
 
@@ -109,6 +116,10 @@ def create_user(*, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, actor
                 location_ids: frozenset[str] | None = None) -> UserAccount:
     actor.require(Right.MANAGE_USERS)
     _check_new_credentials(username, temporary_password)
+    if location_ids is not None and not location_ids:
+        raise InvalidInput("locations", "Grant at least one location, or all locations.")
+    if len(display_name.strip()) > 120:
+        raise InvalidInput("display_name", "Use at most 120 characters for the name.")
     with uow_factory() as uow:
         if uow.users.by_username(username) is not None:
             raise InvalidInput("username", "That user name is taken.")
@@ -122,14 +133,21 @@ def create_user(*, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, actor
 
 def set_user_access(*, uow_factory: UnitOfWorkFactory, actor: Actor, user_id: int, role: Role,
                     granted: frozenset[Right] = frozenset(), revoked: frozenset[Right] = frozenset(),
-                    location_ids: frozenset[str] | None = None) -> UserAccount:
+                    location_ids: frozenset[str] | None = None, display_name: str | None = None) -> UserAccount:
     actor.require(Right.MANAGE_USERS)
     with uow_factory() as uow:
         before = _require_user(uow, user_id)
         rights = rights_for(role, granted, revoked)
         if before.id == actor.user_id and Right.MANAGE_USERS not in rights:
             raise InvalidInput("rights", "You cannot remove your own Manage users right.")
-        uow.users.update(user_id, role=role, rights=rights, location_ids=location_ids)
+        if location_ids is not None and not location_ids:
+            raise InvalidInput("locations", "Grant at least one location, or all locations.")
+        changes: dict = {"role": role, "rights": rights, "location_ids": location_ids}
+        if display_name is not None:
+            if len(display_name.strip()) > 120:
+                raise InvalidInput("display_name", "Use at most 120 characters for the name.")
+            changes["display_name"] = display_name.strip()
+        uow.users.update(user_id, **changes)
         after = uow.users.get(user_id)
         record(uow, actor, "user.access_change", entity_type="user", entity_id=str(user_id),
                details={"before": _public(before), "after": _public(after)})
@@ -184,7 +202,8 @@ def _check_new_credentials(username: str, password: str, *, field: str = "passwo
 
 def _actor(account: UserAccount, workstation: str) -> Actor:
     return Actor(user_id=account.id, username=account.username, rights=account.rights, workstation=workstation,
-                 location_ids=account.location_ids)
+                 location_ids=account.location_ids, display_name=account.display_name,
+                 must_change_password=account.must_change_password)
 
 
 def _anonymous(username: str, workstation: str) -> Actor:
@@ -192,6 +211,6 @@ def _anonymous(username: str, workstation: str) -> Actor:
 
 
 def _public(account: UserAccount) -> dict:
-    return {"username": account.username, "role": account.role.value, "rights": sorted(r.value for r in account.rights),
+    return {"username": account.username, "display_name": account.display_name, "role": account.role.value, "rights": sorted(r.value for r in account.rights),
             "locations": None if account.location_ids is None else sorted(account.location_ids),
             "active": account.is_active}

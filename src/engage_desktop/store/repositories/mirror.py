@@ -420,6 +420,12 @@ class SqlMirrorRepository:
             for r in runs
         ]
 
+    def locations(self) -> list[PmsLocation]:
+        rows = self.session.scalars(select(LocationRecord).order_by(LocationRecord.name, LocationRecord.pms_id))
+        return [PmsLocation(pms_id=r.pms_id, name=r.name, abbreviation=r.abbreviation, address1=r.address1, city=r.city,
+                            state=r.state, postcode=r.postcode, phone=r.phone, time_zone=r.time_zone, is_hidden=r.is_hidden)
+                for r in rows]
+
     def counts(self) -> dict[str, int]:
         out = {}
         for entity, (model, _) in _TABLES.items():

@@ -54,8 +54,12 @@ class SqlPatientQueries:
         self.session = session
         self.region = region
 
-    def search(self, query: SearchQuery, *, limit: int, include_hidden: bool = False) -> SearchResult:
+    def search(self, query: SearchQuery, *, limit: int, include_hidden: bool = False,
+               location_ids: frozenset[str] | None = None) -> SearchResult:
+        """``location_ids``: only patients of these locations (None: every location)."""
         conditions = []
+        if location_ids is not None:
+            conditions.append(PatientRecord.location_id.in_(sorted(location_ids)))
         if not include_hidden:
             conditions.append(PatientRecord.status != PatientStatus.DELETED.value)
         for prefix in query.prefixes:
@@ -75,12 +79,15 @@ class SqlPatientQueries:
         total = self.session.scalar(select(func.count()).select_from(PatientRecord).where(*conditions)) or 0
         return SearchResult(ids=ids[:limit], total=total, query=query.raw)
 
-    def rows(self, ids: Sequence[int]) -> list[PatientListRow]:
+    def rows(self, ids: Sequence[int], *, location_ids: frozenset[str] | None = None) -> list[PatientListRow]:
         if not ids:
             return []
         locations = self._location_names(short=True)
         found = {}
-        for r in self.session.execute(select(*_LIST_COLUMNS).where(PatientRecord.id.in_(list(ids)))):
+        stmt = select(*_LIST_COLUMNS).where(PatientRecord.id.in_(list(ids)))
+        if location_ids is not None:
+            stmt = stmt.where(PatientRecord.location_id.in_(sorted(location_ids)))
+        for r in self.session.execute(stmt):
             phone = format_phone(r.mobile_phone, r.mobile_phone_raw, self.region) or format_phone(r.home_phone, r.home_phone_raw, self.region)
             found[r.id] = PatientListRow(
                 id=r.id,
@@ -109,9 +116,9 @@ class SqlPatientQueries:
             out[pms_id] = f"{full} ({abbr})" if full and abbr else (full or abbr)
         return out
 
-    def card(self, patient_id: int, *, now: datetime) -> PatientCard | None:
+    def card(self, patient_id: int, *, now: datetime, location_ids: frozenset[str] | None = None) -> PatientCard | None:
         p = self.session.get(PatientRecord, patient_id)
-        if p is None:
+        if p is None or (location_ids is not None and p.location_id not in location_ids):
             return None
         providers = self._provider_names()
         locations = self._location_names()

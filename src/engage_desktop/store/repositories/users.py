@@ -95,7 +95,8 @@ class SqlAuditRepository:
         if username:
             q = q.where(AuditRecord.username == username.casefold())
         if action:
-            q = q.where(AuditRecord.action == action)
+            q = q.where(AuditRecord.action.startswith(action, autoescape=True) if action.endswith(".")
+                        else AuditRecord.action == action)
         if patient_ref:
             q = q.where(AuditRecord.patient_ref == patient_ref)
         if since:
@@ -103,6 +104,13 @@ class SqlAuditRepository:
         if until:
             q = q.where(AuditRecord.at < until)
         return [(r.id, _entry(r)) for r in self.session.scalars(q.order_by(AuditRecord.id.desc()).limit(limit))]
+
+
+    def usernames(self) -> list[str]:
+        return list(self.session.scalars(select(AuditRecord.username).distinct().order_by(AuditRecord.username)))
+
+    def actions(self) -> list[str]:
+        return list(self.session.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action)))
 
 
 def _entry(r: AuditRecord) -> AuditEntry:
