@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import or_, select  # noqa: E402
 
 from engage_desktop.domain.contacts import national_digits  # noqa: E402
+from engage_desktop.domain.rights import SYSTEM  # noqa: E402
 from engage_desktop.services.patients import patient_rows, search_patients  # noqa: E402
 from engage_desktop.store.engine import make_engine, make_session_factory  # noqa: E402
 from engage_desktop.store.models import PatientRecord  # noqa: E402

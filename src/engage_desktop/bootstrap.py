@@ -15,7 +15,6 @@ from sqlalchemy.engine import make_url
 from engage_desktop.config import AppConfig
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
 from engage_desktop.domain.ports import PasswordHasher, SecretStore
-from engage_desktop.domain.practice_settings import Group
 from engage_desktop.domain.rights import SYSTEM, Role
 from engage_desktop.keyring_store import KeyringSecretStore
 from engage_desktop.passwords import Argon2PasswordHasher
@@ -123,7 +122,7 @@ def _ensure_demo_users_and_settings(container: Container) -> None:
             uow.users.update(created.id, must_change_password=False)
             uow.commit()
     practice_settings.save_settings(uow_factory=container.uow_factory, secrets=container.secrets, actor=admin,
-                                    group=Group.PRACTICE, values=DEMO_SETTINGS)
+                                    values=DEMO_SETTINGS)
     with container.uow_factory() as uow:  # the locations arrive with the first sync; their values can wait for them
         uow.settings.set(practice_settings.LOCATIONS_KEY, {
             pms_id: {**values} for pms_id, values in DEMO_LOCATIONS.items()})

@@ -45,9 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             ensure_demo_practice(container)
         if args.command is None:
+            from engage_desktop.bootstrap import DEMO_USERS
             from engage_desktop.ui.app import run
 
-            return run(container.services)
+            hint = ""
+            if args.demo:
+                hint = "<b>Demo practice</b> — sign in as " + " or ".join(
+                    f"<b>{name}</b> / {password} ({role.label})" for name, _, password, role in DEMO_USERS)
+            return run(container.services, demo_hint=hint)
         # Headless commands run as the system (whoever can run them can read the database anyway);
         # what they change is audited under that name and this workstation.
         container.services.actor = replace(SYSTEM, workstation=f"{config.workstation} (command line)")

@@ -12,8 +12,8 @@ import pytest
 
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
 from engage_desktop.domain.ports import Entity
-from engage_desktop.pms import demo, open_reader
 from engage_desktop.domain.rights import SYSTEM
+from engage_desktop.pms import demo, open_reader
 from engage_desktop.services import patients
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
 from engage_desktop.store import migrate

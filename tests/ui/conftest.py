@@ -33,15 +33,17 @@ class Practice:
         return self.container.services
 
 
-def make_practice(data_dir, reader, *, demo: bool = False, configure: bool = True, sign_in: bool = True) -> Practice:
-    """A practice whose first administrator ("admin") is signed in unless ``sign_in=False``."""
+def make_practice(data_dir, reader, *, demo: bool = False, configure: bool = True, sign_in: bool = True,
+                  first_admin: bool = True) -> Practice:
+    """A practice whose first administrator ("admin") is signed in unless ``sign_in=False``
+    (``first_admin=False``: a brand-new practice without any user)."""
     secrets = FakeSecretStore()
     holder: dict[str, Any] = {}
     container = bootstrap(load_config(env={"ENGAGE_WORKSTATION": "FRONT-DESK-1"}, data_dir=data_dir, demo=demo),
                           secrets=secrets, open_reader=lambda settings: holder["practice"].reader, hasher=fast_hasher())
     practice = Practice(container, secrets, reader)
     holder["practice"] = practice
-    if sign_in or configure:
+    if first_admin:
         container.services.create_first_administrator("admin", "Office Admin", ADMIN_PASSWORD)
     if configure:
         container.services.save_pms_settings(ConnectionSettings(host="pms-server", user="engage"), PMS_PASSWORD)

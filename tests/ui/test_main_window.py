@@ -11,6 +11,8 @@ from engage_desktop.ui.settings.pms_connection_page import PmsConnectionPage
 from tests.ui.conftest import make_practice
 from tests.ui.sample_practice import build_reader
 
+IN_MEMORY = {"can"}  # reads the signed-in user's rights held in memory; no database, no network
+
 
 class GuiThreadGuard:
     """Wraps the services and records any call made on the GUI thread (it would freeze the UI)."""
@@ -24,7 +26,7 @@ class GuiThreadGuard:
 
     def __getattr__(self, name):
         target = getattr(self._services, name)
-        if not callable(target):
+        if not callable(target) or name in IN_MEMORY:
             return target
 
         def call(*args, **kwargs):
@@ -49,7 +51,7 @@ def test_window_has_title_navigation_and_the_mirror_state(qtbot, runner, synced_
     guard = GuiThreadGuard(synced_practice.services)
     window = open_window(qtbot, runner, guard)
     assert window.windowTitle() == TITLE == "Engage Desktop"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Patients", "Settings"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Patients", "Audit log", "Settings"]
     assert not window.demo_banner.isVisible()
     qtbot.waitUntil(lambda: window.mirror_label.text() == "64 patients · synced just now", timeout=10_000)
     qtbot.waitUntil(lambda: window.patients.count_label.text() == "64 patients", timeout=10_000)
@@ -57,6 +59,7 @@ def test_window_has_title_navigation_and_the_mirror_state(qtbot, runner, synced_
     qtbot.waitUntil(lambda: window.patients.count_label.text() == "4 patients", timeout=10_000)
     assert window.mirror_label.text().startswith("64 patients")  # the practice, not the search
     window.show_screen(SETTINGS)
+    window.settings.show_page("pms_connection")
     page = window.settings.page("pms_connection")
     assert isinstance(page, PmsConnectionPage) and page.isVisible()
     qtbot.waitUntil(lambda: page.host.text() == "pms-server", timeout=10_000)
@@ -114,6 +117,13 @@ def test_run_opens_the_window_and_returns_the_exit_code(qtbot, qapp, synced_prac
         return 3
 
     monkeypatch.setattr(qapp, "exec", event_loop)
+    signed_in = []
+
+    def sign_in(services, runner, **_kwargs):  # the dialogs themselves are tested in test_sign_in.py
+        signed_in.append(services.signed_in.username)
+        return services.signed_in
+
+    monkeypatch.setattr(app_module, "sign_in_interactively", sign_in)
     style, palette, font = qapp.styleSheet(), qapp.palette(), qapp.font()
     try:
         assert app_module.run(synced_practice.services) == 3
@@ -122,3 +132,4 @@ def test_run_opens_the_window_and_returns_the_exit_code(qtbot, qapp, synced_prac
         qapp.setPalette(palette)
         qapp.setFont(font)
     assert seen == ["Engage Desktop"] and qapp.applicationName() == "Engage Desktop"
+    assert signed_in == ["admin"]  # the window opened only after the sign-in step

@@ -125,9 +125,10 @@ class AppServices:
         return practice_settings.load_settings(uow_factory=self.uow_factory, secrets=self.secrets, actor=self.signed_in,
                                                group=group)
 
-    def save_settings(self, group: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    def save_settings(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Any settings by key, validated and saved together (or not at all)."""
         return practice_settings.save_settings(uow_factory=self.uow_factory, secrets=self.secrets, actor=self.signed_in,
-                                               group=group, values=values, region=self.region)
+                                               values=values, region=self.region)
 
     def setting_value(self, key: str) -> Any:
         return practice_settings.setting_value(uow_factory=self.uow_factory, key=key)

@@ -71,14 +71,26 @@ class AuditRow:
         if isinstance(after, dict):
             for key, value in after.items():
                 old = before.get(key) if isinstance(before, dict) else None
+                if old == value or (old is None and _blank(value)):
+                    continue  # unchanged (a whole account is logged), or a blank field saved the first time
                 parts.append(f"{key}: {_short(old)} → {_short(value)}" if old is not None else f"{key}: {_short(value)}")
-        for key, value in details.items():
+        for key, value in sorted(details.items(), key=lambda item: isinstance(item[1], dict)):  # counts first
             parts.append(f"{key}: {_short(value)}")
         return "; ".join(parts)
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if _blank(value):
+        return "(blank)"
+    if isinstance(value, dict):  # e.g. an export's filter: "action=patient., since=2026-10-23"
+        text = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v, default=str)}"
+                         for k, v in value.items() if not _blank(v))
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "…"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engage_desktop.domain.errors import ValidationFailed
+from engage_desktop.domain.ports import SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.practice_settings import (
     BY_KEY,
     LocationSettings,
@@ -20,7 +21,6 @@ from engage_desktop.domain.practice_settings import (
     defaults,
     in_group,
 )
-from engage_desktop.domain.ports import SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.services.audit import record
 
@@ -42,28 +42,36 @@ def load_settings(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore, actor
     return values
 
 
-def save_settings(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore, actor: Actor, group: str,
-                  values: Mapping[str, Any], region: str = "US") -> dict[str, Any]:
-    """Validate and save a group. Secrets: None keeps the stored one, "" removes it, text replaces it."""
+def save_settings(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore, actor: Actor, values: Mapping[str, Any],
+                  region: str = "US") -> dict[str, Any]:
+    """Validate and save settings of any groups in one transaction, or nothing at all.
+
+    Secrets: None keeps the stored one, "" removes it, text replaces it. Returns the saved
+    groups' values as ``load_settings`` gives them.
+    """
     actor.require(Right.MANAGE_SETTINGS)
-    settings = in_group(group)
-    unknown = set(values) - {s.key for s in settings}
+    unknown = sorted(set(values) - set(BY_KEY))
     if unknown:
-        raise ValidationFailed({key: "Not a setting of this page." for key in sorted(unknown)})
+        raise ValidationFailed({key: "Not a setting Engage knows." for key in unknown})
+    settings = tuple(BY_KEY[key] for key in values)
+    groups = sorted({s.group for s in settings})
     cleaned, problems = clean_group(settings, values, region=region)
     if problems:
         raise ValidationFailed(problems)
-    secret_changes = {s.key: values[s.key] for s in settings if s.secret and values.get(s.key) is not None}
+    secret_changes = {s.key: values[s.key] for s in settings if s.secret and values[s.key] is not None}
     with uow_factory() as uow:
         before = {key: uow.settings.get(key, BY_KEY[key].default) for key in cleaned}
         changed = {key: value for key, value in cleaned.items() if before[key] != value}
         for key, value in changed.items():
             uow.settings.set(key, value)
-        if changed or secret_changes:
-            details: dict[str, Any] = {"before": {k: before[k] for k in changed}, "after": changed}
-            if secret_changes:
-                details["secrets"] = {k: ("removed" if not v else "changed") for k, v in secret_changes.items()}
-            record(uow, actor, "settings.change", entity_type="settings", entity_id=group, details=details)
+        for group in groups:
+            mine = {k: v for k, v in changed.items() if BY_KEY[k].group == group}
+            secret = {k: ("removed" if not v else "changed") for k, v in secret_changes.items() if BY_KEY[k].group == group}
+            if mine or secret:
+                details: dict[str, Any] = {"before": {k: before[k] for k in mine}, "after": mine}
+                if secret:
+                    details["secrets"] = secret
+                record(uow, actor, "settings.change", entity_type="settings", entity_id=group, details=details)
         # The keyring is written before the commit: if it fails, nothing is committed and the
         # user sees the error; if the commit fails after it, the secret is merely saved early.
         for key, value in secret_changes.items():
@@ -72,7 +80,10 @@ def save_settings(*, uow_factory: UnitOfWorkFactory, secrets: SecretStore, actor
             else:
                 secrets.delete(key)
         uow.commit()
-    return load_settings(uow_factory=uow_factory, secrets=secrets, actor=actor, group=group)
+    out: dict[str, Any] = {}
+    for group in groups:
+        out.update(load_settings(uow_factory=uow_factory, secrets=secrets, actor=actor, group=group))
+    return out
 
 
 def practice_defaults() -> dict[str, Any]:
@@ -113,7 +124,7 @@ def save_location(*, uow_factory: UnitOfWorkFactory, actor: Actor, pms_id: str, 
     actor.require(Right.MANAGE_SETTINGS)
     cleaned, problems = clean_location(values, region=region)
     with uow_factory() as uow:
-        if pms_id not in {loc.pms_id for loc in uow.mirror.locations()}:
+        if pms_id not in {loc.pms_id for loc in uow.mirror.locations()} or not actor.sees_location(pms_id):
             raise ValidationFailed({"location": "That location is not in the PMS (any more); sync and try again."})
         overlay = dict(uow.settings.get(LOCATIONS_KEY) or {})
         number = cleaned.get("texting_number")

@@ -10,6 +10,10 @@ from engage_desktop.domain.pms_records import AppointmentStatus, ContactMethod, 
 _MONTH_FIRST = {"US", "CA", "PH", "FM", "PW", "MH"}
 
 
+def is_month_first(region: str) -> bool:
+    return region in _MONTH_FIRST
+
+
 def format_date(value: date | None, region: str = "US") -> str:
     if value is None:
         return ""
@@ -107,6 +111,40 @@ def local_time(when: datetime | None) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return format_datetime(when.astimezone().replace(tzinfo=None))
+
+
+def local_clock(when: datetime | None, region: str = "US") -> str:
+    """Only the time of day in this workstation's zone ('9:41 AM', '21:41'), for things within the hour."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone()
+    return when.strftime("%I:%M %p").lstrip("0") if region in _MONTH_FIRST else when.strftime("%H:%M")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_timestamp(when: datetime | None, region: str = "US") -> str:
+    """An instant in this workstation's zone: 'Nov 22, 2026 7:41 AM' (US) or '22 Nov 2026 07:41'.
+
+    Month names are spelled out here rather than with strftime('%b'), which follows the OS locale.
+    """
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    local = when.astimezone()
+    month = _MONTHS[local.month - 1]
+    if region in _MONTH_FIRST:
+        hour = local.hour % 12 or 12
+        return f"{month} {local.day}, {local.year} {hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+    return f"{local.day} {month} {local.year} {local.hour:02d}:{local.minute:02d}"
+
+
+def records_count(n: int) -> str:
+    return "1 record" if n == 1 else f"{n:,} records"
 
 
 def money(value: float) -> str:

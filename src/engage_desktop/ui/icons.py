@@ -65,6 +65,26 @@ def gear(color: str = theme.NAV_ICON, size: int = 20) -> QIcon:
 
 
 @cache
+def shield(color: str = theme.NAV_ICON, size: int = 20) -> QIcon:
+    """The audit log: a shield with a tick."""
+    pixmap, p = _canvas(size)
+    s = size
+    outline = QPainterPath()
+    outline.moveTo(s * 0.5, s * 0.06)
+    outline.lineTo(s * 0.86, s * 0.2)
+    outline.cubicTo(s * 0.86, s * 0.58, s * 0.72, s * 0.8, s * 0.5, s * 0.95)
+    outline.cubicTo(s * 0.28, s * 0.8, s * 0.14, s * 0.58, s * 0.14, s * 0.2)
+    outline.closeSubpath()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(color))
+    p.drawPath(outline)
+    p.setPen(_pen(theme.SIDEBAR, s * 0.1))
+    p.drawPolyline([QPointF(s * 0.33, s * 0.5), QPointF(s * 0.46, s * 0.63), QPointF(s * 0.68, s * 0.38)])
+    p.end()
+    return QIcon(pixmap)
+
+
+@cache
 def check(color: str = theme.SUCCESS, size: int = 18) -> QIcon:
     pixmap, p = _canvas(size)
     p.setPen(Qt.PenStyle.NoPen)

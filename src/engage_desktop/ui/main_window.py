@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.domain.views import MirrorStats, SearchResult
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_sync import FULL, SyncProgress, SyncReport
 from engage_desktop.ui import icons, theme
+from engage_desktop.ui.audit_page import AuditLogPage
 from engage_desktop.ui.formatting import patients_count, relative_time
 from engage_desktop.ui.patients_page import PatientsPage
+from engage_desktop.ui.session_lock import IdleWatcher, LockScreen
 from engage_desktop.ui.settings import PageDeps
 from engage_desktop.ui.settings.settings_view import SettingsView
+from engage_desktop.ui.sign_in import ChangePasswordDialog
 from engage_desktop.ui.sync_controller import SyncController
 from engage_desktop.ui.tasks import TaskRunner
 from engage_desktop.ui.widgets.common import label
 
 TITLE = "Engage Desktop"
 DEMO_BANNER = "Demo practice — synthetic patients; nothing you do here reaches a real practice"
-PATIENTS, SETTINGS = 0, 1
+PATIENTS, SETTINGS, AUDIT_LOG = 0, 1, 2  # screens (stack indexes); the sidebar lists those the user may open
+DEFAULT_IDLE_MINUTES = 10
 
 
 class MainWindow(QMainWindow):
+    """The window of one signed-in user. ``signed_out`` fires when the session ends here."""
+
+    signed_out = Signal()
+    closed = Signal()
+
     def __init__(self, services: AppServices, runner: TaskRunner) -> None:
         super().__init__()
         self.setWindowTitle(TITLE)
@@ -41,32 +55,48 @@ class MainWindow(QMainWindow):
         self._runner = runner
         self._stats: MirrorStats | None = None
         self._listed: int | None = None  # patients the list shows (deleted charts excluded)
+        self._rights_at_start = services.signed_in.rights
+        self._locations_at_start = services.signed_in.location_ids
         self.sync = SyncController(services.sync_pms, runner, parent=self)
 
         self.patients = PatientsPage(search_patients=services.search_patients, patient_rows=services.patient_rows,
                                      patient_card=services.patient_card, runner=runner, sync=self.sync,
                                      region=services.region)
         self.settings = SettingsView(PageDeps(services=services, runner=runner, sync=self.sync))
+        self.audit_log = AuditLogPage(services, runner) if services.can(Right.VIEW_AUDIT_LOG) else QWidget()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.patients)
         self.stack.addWidget(self.settings)
+        self.stack.addWidget(self.audit_log)
 
         self.nav = QListWidget()
         self.nav.setObjectName("Sidebar")
         self.nav.setIconSize(QSize(20, 20))
-        QListWidgetItem(icons.person(), "Patients", self.nav)
-        QListWidgetItem(icons.gear(), "Settings", self.nav)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        for icon, text, screen in ((icons.person(), "Patients", PATIENTS), (icons.shield(), "Audit log", AUDIT_LOG),
+                                   (icons.gear(), "Settings", SETTINGS)):
+            if screen == AUDIT_LOG and not services.can(Right.VIEW_AUDIT_LOG):
+                continue  # the page needs the right; without it the item is not offered at all
+            QListWidgetItem(icon, text, self.nav).setData(Qt.ItemDataRole.UserRole, screen)
+        self.nav.currentRowChanged.connect(self._on_nav)
         self.nav.setCurrentRow(PATIENTS)
 
         self.demo_banner = label(DEMO_BANNER, name="DemoBanner", wrap=True)
         self.demo_banner.setVisible(services.is_demo)
-        self.setCentralWidget(self._layout())
+        self.lock_screen = LockScreen(services, runner)
+        self.lock_screen.unlocked.connect(self._on_unlocked)
+        self.lock_screen.switch_user_requested.connect(lambda: self.sign_out(reason="switch user"))
+        self.screens = QStackedWidget()  # the pages, or the lock screen in their place
+        self.screens.addWidget(self._layout())
+        self.screens.addWidget(self.lock_screen)
+        self.setCentralWidget(self.screens)
         self._build_status_bar()
+        self.idle: IdleWatcher | None = None
+        self._closing_for_sign_out = False
 
         runner.task_did_fail.connect(self.show_error)
         runner.changes_applied.connect(self._on_changes_applied)  # bound: Qt drops it with the window
-        self.patients.settings_requested.connect(lambda: self.show_screen(SETTINGS))
+        self.patients.settings_requested.connect(self._show_pms_settings)
+        self.settings.page("security").settings_did_save.connect(self._load_idle_minutes)
         self.patients.result_applied.connect(self._on_patients_listed)
         self.sync.sync_did_start.connect(self._on_sync_started)
         self.sync.sync_did_progress.connect(self._on_sync_progress)
@@ -86,6 +116,7 @@ class MainWindow(QMainWindow):
         side.setSpacing(0)
         side.addWidget(label("Engage", name="AppName"))
         side.addWidget(self.nav, 1)
+        side.addWidget(self._user_button())
         self.nav.setStyleSheet("QListWidget#Sidebar { border-right: none; }")
 
         body = QHBoxLayout()
@@ -100,6 +131,24 @@ class MainWindow(QMainWindow):
         column.addWidget(self.demo_banner)
         column.addLayout(body, 1)
         return central
+
+    def _user_button(self) -> QToolButton:
+        actor = self._services.signed_in
+        button = QToolButton()
+        button.setObjectName("UserButton")
+        button.setText(f"{actor.shown_name}\n{actor.username}")
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        menu = QMenu(button)
+        menu.addAction("Change password…", self.change_password)
+        menu.addAction("Lock screen\tCtrl+L", lambda: self.lock(reason="user"))
+        menu.addSeparator()
+        menu.addAction("Sign out", lambda: self.sign_out(reason="user"))
+        button.setMenu(menu)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=lambda: self.lock(reason="user"))
+        self.user_button = button
+        return button
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -123,6 +172,57 @@ class MainWindow(QMainWindow):
         syncs at once so a new user sees patients without visiting Settings."""
         self.patients.search_now()
         self.refresh_mirror_state(first_sync_for_demo=first_sync_for_demo)
+        self.idle = IdleWatcher(DEFAULT_IDLE_MINUTES, parent=self)
+        self.idle.idle.connect(lambda: self.lock(reason="idle"))
+        self._load_idle_minutes()
+
+    def _load_idle_minutes(self) -> None:
+        self._runner.run(self._services.setting_value, "security.idle_lock_minutes",
+                         on_success=lambda minutes: self.idle and self.idle.set_minutes(float(minutes)), owner=self)
+
+    # -- session ---------------------------------------------------------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self.screens.currentWidget() is self.lock_screen
+
+    def lock(self, *, reason: str) -> None:
+        """Hide every page behind the lock screen; they keep their state for the same user."""
+        if self.is_locked or self._services.actor is None:
+            return
+        self.screens.setCurrentWidget(self.lock_screen)
+        self.lock_screen.show_for(self._services.signed_in)
+        self._runner.run(self._services.lock, reason, owner=self)
+
+    def _on_unlocked(self, actor: Actor) -> None:
+        if actor.rights != self._rights_at_start or actor.location_ids != self._locations_at_start:
+            # An administrator changed this user's access while the screen was locked: the
+            # window was built for the old rights, so the user signs in afresh.
+            self.sign_out(reason="rights changed")
+            return
+        self.screens.setCurrentIndex(0)
+        if self.idle:
+            self.idle.reset()
+
+    def change_password(self) -> None:
+        ChangePasswordDialog(self._services, self._runner, parent=self).exec()
+
+    def sign_out(self, *, reason: str) -> None:
+        if reason == "user" and self.settings.has_unsaved_changes():
+            answer = QMessageBox.question(self, "Sign out", "Some settings are not saved yet. Sign out anyway?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.sync.cancel()
+        self._runner.run(self._services.sign_out, reason, owner=self)
+        self.signed_out.emit()
+
+    def _on_nav(self, row: int) -> None:
+        item = self.nav.item(row)
+        if item is not None:
+            self.stack.setCurrentIndex(item.data(Qt.ItemDataRole.UserRole))
+
+    def _show_pms_settings(self) -> None:
+        self.show_screen(SETTINGS)
+        self.settings.show_page("pms_connection")
 
     def refresh_mirror_state(self, *, first_sync_for_demo: bool = False) -> None:
         services = self._services
@@ -154,8 +254,10 @@ class MainWindow(QMainWindow):
     def _on_changes_applied(self, _changes: object, _initiator: object) -> None:
         self.refresh_mirror_state()
 
-    def show_screen(self, index: int) -> None:
-        self.nav.setCurrentRow(index)
+    def show_screen(self, screen: int) -> None:
+        rows = [r for r in range(self.nav.count()) if self.nav.item(r).data(Qt.ItemDataRole.UserRole) == screen]
+        if rows:
+            self.nav.setCurrentRow(rows[0])
 
     # -- status bar ------------------------------------------------------------------------------
     def _show_mirror_state(self) -> None:
@@ -218,3 +320,4 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.sync.cancel()  # a sync stops at its next page; what it committed stays
         super().closeEvent(event)
+        self.closed.emit()

@@ -48,6 +48,12 @@ QListWidget#SettingsNav::item {{ padding: 8px 10px; margin: 1px 0; border-radius
 QListWidget#SettingsNav::item:hover {{ background: #f0f3f6; }}
 QListWidget#SettingsNav::item:selected {{ background: {ACCENT_SOFT}; color: {ACCENT}; font-weight: 600; }}
 QLabel#AppName {{ font-size: 15px; font-weight: 700; color: {ACCENT}; padding: 14px 18px 6px 18px; background: {SIDEBAR}; }}
+QToolButton#UserButton {{
+    background: transparent; border: none; border-top: 1px solid {BORDER}; padding: 10px 16px;
+    text-align: left; color: {TEXT};
+}}
+QToolButton#UserButton:hover {{ background: #dde3e9; }}
+QToolButton#UserButton::menu-indicator {{ image: none; width: 0; }}
 QWidget#SidebarPanel {{ background: {SIDEBAR}; border-right: 1px solid {BORDER}; }}
 
 QLabel#DemoBanner {{
@@ -61,9 +67,15 @@ QLabel[role="small"] {{ color: {MUTED}; font-size: 12px; }}
 QLabel[role="error"] {{ color: {DANGER}; font-size: 12px; }}
 QLabel[role="danger"] {{ color: {DANGER}; }}
 QLabel[role="success"] {{ color: {SUCCESS}; }}
+QLabel[role="warning"] {{ color: {WARNING}; }}
+QLabel#GroupCaption {{ font-weight: 600; }}
 QLabel[role="link"] {{ color: {ACCENT}; }}
 QLabel#CardName {{ font-size: 20px; font-weight: 600; }}
 QLabel#Badge {{ border-radius: 9px; padding: 2px 9px; font-size: 12px; font-weight: 600; }}
+QLabel#EmptyTitle {{ font-size: 16px; font-weight: 600; }}
+QLabel#Banner {{ border-radius: 6px; padding: 10px 12px; font-weight: 600; }}
+QLabel#Banner[role="success"] {{ background: #dcfce7; color: #14532d; border: 1px solid #a7e3bc; }}
+QLabel#Banner[role="danger"] {{ background: #fdecea; color: {DANGER}; border: 1px solid #f5c2bc; }}
 QLabel#Note {{
     background: {ACCENT_SOFT}; border: 1px solid #bfdcd7; border-radius: 6px; padding: 10px 12px;
 }}
@@ -74,15 +86,26 @@ QFrame#Rule {{ background: {BORDER}; max-height: 1px; border: none; }}
 QScrollArea {{ border: none; background: transparent; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 
-QLineEdit, QComboBox {{
+QLineEdit, QComboBox, QDateEdit {{
     background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px; padding: 6px 8px;
     selection-background-color: {ACCENT};
 }}
-QLineEdit:focus, QComboBox:focus {{ border: 1px solid {ACCENT}; }}
+QLineEdit:focus, QComboBox:focus, QDateEdit:focus {{ border: 1px solid {ACCENT}; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {DANGER}; }}
 QLineEdit:disabled {{ background: #eef1f4; color: {MUTED}; }}
 QLineEdit#SearchBox {{ padding: 8px 10px; font-size: 14px; }}
-QComboBox::drop-down {{ border: none; width: 22px; }}
+QComboBox::drop-down, QDateEdit::drop-down {{ border: none; width: 22px; }}
+/* Selection colours and item padding reach a combo's list when it has a QStyledItemDelegate. */
+QComboBox QAbstractItemView {{
+    background: {SURFACE}; border: 1px solid {BORDER}; outline: 0;
+    selection-background-color: {ACCENT_SOFT}; selection-color: {TEXT};  /* dark text stays readable */
+}}
+QComboBox QAbstractItemView::item {{ padding: 5px 8px; }}
+/* A styled drop-down loses its arrow, and a combo or date field without one reads as a text box;
+   the arrow is Qt's own, built into QtWidgets, so there is no file to ship. */
+QComboBox::down-arrow, QDateEdit::down-arrow {{
+    image: url(:/qt-project.org/styles/commonstyle/images/arrow-down-16.png); width: 9px; height: 9px;
+}}
 
 QPushButton {{
     background: {SURFACE}; border: 1px solid #c4cbd3; border-radius: 6px; padding: 7px 14px;
@@ -106,6 +129,20 @@ QHeaderView::section {{
     background: {SURFACE}; color: {MUTED}; font-weight: 600; font-size: 12px; border: none;
     border-bottom: 1px solid {BORDER}; padding: 7px 8px;
 }}
+
+/* The date fields' calendar: its day grid is a QTableView, so undo the list look above (the cell
+   padding would squeeze the day names to "…"), and keep the month bar light. */
+QCalendarWidget QAbstractItemView {{
+    border: none; border-radius: 0; alternate-background-color: {SURFACE};
+    selection-background-color: {ACCENT}; selection-color: white;
+}}
+QCalendarWidget QAbstractItemView::item {{ padding: 0; }}
+QCalendarWidget QWidget#qt_calendar_navigationbar {{ background: {SURFACE}; border-bottom: 1px solid {BORDER}; }}
+QCalendarWidget QToolButton {{
+    color: {TEXT}; background: transparent; border: none; border-radius: 4px; padding: 4px 8px; font-weight: 600;
+}}
+QCalendarWidget QToolButton:hover {{ background: #f0f3f6; }}
+QCalendarWidget QToolButton::menu-indicator {{ image: none; }}
 
 QProgressBar {{
     background: #e6eaee; border: none; border-radius: 4px; height: 8px; text-align: center;

@@ -1,7 +1,6 @@
 """Every model, imported here so Alembic's metadata sees them all."""
 
 from engage_desktop.store.models.app import AppSetting, SyncLock, SyncRun, SyncState
-from engage_desktop.store.models.users import AuditRecord, UserRecord
 from engage_desktop.store.models.mirror import (
     AppointmentRecord,
     LocationRecord,
@@ -11,6 +10,7 @@ from engage_desktop.store.models.mirror import (
     ProviderRecord,
     RecallRecord,
 )
+from engage_desktop.store.models.users import AuditRecord, UserRecord
 
 __all__ = [
     "AppSetting",

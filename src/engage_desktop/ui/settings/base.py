@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from engage_desktop.domain.rights import Right
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.ui.sync_controller import SyncController
 from engage_desktop.ui.tasks import TaskRunner
@@ -26,6 +27,7 @@ class SettingsPage:
     NAME: ClassVar[str]
     TITLE: ClassVar[str]
     ORDER: ClassVar[int]
+    VIEW_RIGHT: ClassVar[Right | None] = None  # without it the page is replaced by a notice naming the right
 
     def load(self) -> None:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from engage_desktop.domain.pms_connection import (
     FailureKind,
     Vendor,
 )
+from engage_desktop.domain.rights import Right
 from engage_desktop.domain.views import MirrorStats
 from engage_desktop.services.pms_connection import ConnectionTest
 from engage_desktop.services.pms_sync import SyncReport
@@ -30,7 +31,8 @@ SAVED_PASSWORD = "•••• saved in the system keyring"
 class PmsConnectionPage(PmsConnectionView, SettingsPage):
     NAME = "pms_connection"
     TITLE = "PMS connection"
-    ORDER = 10
+    ORDER = 50
+    VIEW_RIGHT = Right.MANAGE_SETTINGS
 
     page_did_load = Signal()
     settings_did_save = Signal()

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
+from engage_desktop.domain.rights import Right
 from engage_desktop.ui.settings import PAGES, PageDeps, SettingsPage
+from engage_desktop.ui.settings.practice_pages import SettingsPageFrame
 from engage_desktop.ui.widgets.common import section_title
+from engage_desktop.ui.widgets.rights import rights_notice
+
+
+class LockedPage(SettingsPageFrame, SettingsPage):
+    """Stands in for a page the signed-in user may not open: it says which right is missing."""
+
+    def __init__(self, page_class: type[SettingsPage], right: Right) -> None:
+        super().__init__(page_class.TITLE, "")
+        self.NAME, self.TITLE, self.ORDER = page_class.NAME, page_class.TITLE, page_class.ORDER
+        self.add(rights_notice(right))
+
+    def load(self) -> None:
+        pass
+
+    def save(self) -> None:
+        pass
 
 
 class SettingsView(QWidget):
@@ -34,12 +52,16 @@ class SettingsView(QWidget):
         self.pages: list[SettingsPage] = []
         self._loaded: set[int] = set()
         for page_class in PAGES:
-            page = page_class(deps)
+            needed = page_class.VIEW_RIGHT
+            page = page_class(deps) if needed is None or deps.services.can(needed) else LockedPage(page_class, needed)
             self.pages.append(page)
             self.stack.addWidget(page)
             QListWidgetItem(page_class.TITLE, self.page_list)
         self.page_list.currentRowChanged.connect(self._show_page)
         self.page_list.setCurrentRow(0)
+
+    def has_unsaved_changes(self) -> bool:
+        return any(getattr(page, "has_unsaved_changes", lambda: False)() for page in self.pages)
 
     def page(self, name: str) -> SettingsPage:
         return next(p for p in self.pages if p.NAME == name)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '0c5ea30ae3ea'
 down_revision: str | None = '86e0029b2818'
 branch_labels: str | Sequence[str] | None = None

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = '7285fcbe86bf'
 down_revision: str | None = '0c5ea30ae3ea'
 branch_labels: str | Sequence[str] | None = None
