@@ -165,6 +165,17 @@ def test_export_keeps_details_exactly_and_survives_commas_quotes_and_accents(uow
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
 
 
+def test_export_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(uow_factory, admin, tmp_path):
+    with uow_factory() as uow:
+        uow.audit.append(AuditEntry(at=local(2026, 11, 20), username="maria", workstation='=HYPERLINK("http://x")',
+                                    action="user.sign_in"))
+        uow.commit()
+    path = tmp_path / "formulas.csv"
+    audit.export_csv(uow_factory=uow_factory, actor=admin, query=AuditFilter(action="user.sign_in"), path=path)
+    (row,) = [r for r in read_csv(path) if r["user"] == "maria"]
+    assert row["workstation"] == "'=HYPERLINK(\"http://x\")"  # shown as text in Excel, never run
+
+
 def test_export_takes_every_matching_record_not_only_the_viewers_page(uow_factory, admin, tmp_path):
     at = local(2026, 11, 20)
     with uow_factory() as uow:  # bulk rows straight into the table: the chain does not matter here

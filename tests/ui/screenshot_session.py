@@ -23,6 +23,7 @@ import shiboken6  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
+from engage_desktop.services.pms_sync import FULL  # noqa: E402
 from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.main_window import SETTINGS  # noqa: E402
 from engage_desktop.ui.sign_in import FirstAdministratorDialog, SignInDialog  # noqa: E402
@@ -73,6 +74,7 @@ def main(argv: list[str]) -> int:
 
         admin, _, password, _ = DEMO_USERS[0]
         services.sign_in(admin, password)
+        services.sync_pms(FULL)  # what the demo does on its first start: the locations come from the PMS
         window = open_window(services, runner)
         wait_until(lambda: window.patients.count_label.text().endswith("patients"))
         window.show_screen(SETTINGS)

@@ -25,6 +25,7 @@ from engage_desktop.domain.rights import Right, Role  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
 from engage_desktop.services.users import SignInError  # noqa: E402
 from engage_desktop.ui import theme  # noqa: E402
+from engage_desktop.ui.settings import PAGES  # noqa: E402
 from engage_desktop.ui.settings.base import PageDeps  # noqa: E402
 from engage_desktop.ui.settings.users_page import UsersPage  # noqa: E402
 from engage_desktop.ui.sync_controller import SyncController  # noqa: E402
@@ -34,8 +35,7 @@ from tests.ui.conftest import ADMIN_PASSWORD, make_practice  # noqa: E402
 from tests.ui.sample_practice import build_reader  # noqa: E402
 from tests.ui.screenshot import grab, wait_until  # noqa: E402
 
-SETTINGS_TITLES = ["PMS connection", "Practice", "Locations", "Messaging providers", "Quiet hours",
-                   "Sign-in and security", "Users and roles"]
+SETTINGS_TITLES = [page.TITLE for page in PAGES]
 
 
 def add_people(services) -> None:

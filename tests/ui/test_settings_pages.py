@@ -11,7 +11,7 @@ from engage_desktop.store.models import AppSetting, AuditRecord
 from engage_desktop.ui.settings import PAGES, PageDeps
 from engage_desktop.ui.settings.form import SAVED_SECRET
 from engage_desktop.ui.settings.locations_page import LocationsPage
-from engage_desktop.ui.settings.practice_pages import MessagingPage, PracticePage, QuietHoursPage
+from engage_desktop.ui.settings.practice_pages import MessagingPage, PracticePage, QuietHoursPage, SecurityPage
 from engage_desktop.ui.settings.settings_view import LockedPage, SettingsView
 from engage_desktop.ui.sync_controller import SyncController
 from tests.ui.conftest import ADMIN_PASSWORD
@@ -71,6 +71,32 @@ def test_wrong_fields_are_marked_nothing_is_saved_and_the_typing_stays(qtbot, ru
     assert not form.errors["practice.phone"].isVisible()
     assert practice.services.setting_value("practice.phone") == "+15035550100"
     assert form.editors["practice.phone"].text() == "(503) 555-0100"
+
+
+def test_the_idle_lock_minutes_take_only_a_number_in_range(qtbot, runner, practice):
+    page = open_page(qtbot, runner, practice, SecurityPage)
+    minutes = page.forms[0].editors["security.idle_lock_minutes"]
+    assert minutes.text() == "10"  # the default
+    qtbot.keyClicks(minutes, "x")
+    assert minutes.text() == "10"  # letters are not taken
+    minutes.setText("0")
+    page.save_button.click()
+    qtbot.waitUntil(lambda: page.forms[0].errors["security.idle_lock_minutes"].isVisible(), timeout=10_000)
+    assert "from 1 to 240" in page.forms[0].errors["security.idle_lock_minutes"].text()
+    assert practice.services.setting_value("security.idle_lock_minutes") == 10
+    minutes.setText("15")
+    with qtbot.waitSignal(page.settings_did_save, timeout=10_000):
+        page.save_button.click()
+    assert practice.services.setting_value("security.idle_lock_minutes") == 15
+
+
+def test_help_texts_that_wrap_get_the_height_of_every_line(qtbot, runner, practice):
+    page = open_page(qtbot, runner, practice, PracticePage)
+    hints = [w for w in page.forms[0].findChildren(type(page.save_status)) if w.property("role") == "small"]
+    wrapped = [h for h in hints if h.fontMetrics().horizontalAdvance(h.text()) > h.width()]
+    assert wrapped, "the practice page has help texts longer than one line"
+    for hint in wrapped:
+        assert hint.height() >= 2 * hint.fontMetrics().lineSpacing()  # not squeezed to one line
 
 
 def test_a_token_goes_to_the_keyring_and_the_field_only_says_one_is_saved(qtbot, runner, practice):

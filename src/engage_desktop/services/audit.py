@@ -14,6 +14,7 @@ from typing import Any
 from engage_desktop.domain.audit import AuditEntry, ChainCheck, action_label, verify_chain
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
+from engage_desktop.domain.spreadsheet import safe_row
 
 MAX_ROWS = 5000  # the viewer's page; an export takes every matching row
 
@@ -126,9 +127,9 @@ def export_csv(*, uow_factory: UnitOfWorkFactory, actor: Actor, query: AuditFilt
             writer.writerow(CSV_COLUMNS)
             for row in rows:
                 e = row.entry
-                writer.writerow([row.id, e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.workstation,
-                                 row.action_label, e.action, e.entity_type, e.entity_id, e.patient_ref,
-                                 json.dumps(e.details or {}, sort_keys=True, default=str)])
+                writer.writerow(safe_row([row.id, e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), e.username,
+                                          e.workstation, row.action_label, e.action, e.entity_type, e.entity_id,
+                                          e.patient_ref, json.dumps(e.details or {}, sort_keys=True, default=str)]))
         os.replace(partial, path)
     except OSError:
         partial.unlink(missing_ok=True)

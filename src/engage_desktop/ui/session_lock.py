@@ -17,6 +17,8 @@ from engage_desktop.ui.formatting import local_time
 from engage_desktop.ui.tasks import TaskRunner, user_message
 from engage_desktop.ui.widgets.common import Card, label
 
+CARD_WIDTH = 420
+TEXT_WIDTH = CARD_WIDTH - 2 * 28  # inside the card's margins
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
              QEvent.Type.TouchBegin}
 
@@ -62,11 +64,11 @@ class LockScreen(QWidget):
         self._services, self._runner = services, runner
         self._busy = False
         card = Card()
-        card.setFixedWidth(420)
+        card.setFixedWidth(CARD_WIDTH)
         card.body.setContentsMargins(28, 24, 28, 24)
         card.body.setSpacing(10)
         card.body.addWidget(label("Screen locked", name="PageTitle"))
-        self.who = label("", "muted", wrap=True)
+        self.who = label("", "muted", width=TEXT_WIDTH)
         card.body.addWidget(self.who)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -74,7 +76,7 @@ class LockScreen(QWidget):
         self.password.returnPressed.connect(self.unlock)
         self.password.textChanged.connect(lambda _: self.message.hide())
         card.body.addWidget(self.password)
-        self.message = label("", "danger", wrap=True)
+        self.message = label("", "danger", width=TEXT_WIDTH)
         self.message.hide()
         card.body.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -89,7 +91,7 @@ class LockScreen(QWidget):
         buttons.addWidget(self.unlock_button)
         card.body.addLayout(buttons)
         card.body.addWidget(label("Signing in as someone else closes this session; changes not yet saved "
-                                  "on this computer are lost.", "small", wrap=True))
+                                  "on this computer are lost.", "small", width=TEXT_WIDTH))
         layout = QVBoxLayout(self)
         layout.addStretch(2)
         layout.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)

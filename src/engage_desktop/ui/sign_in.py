@@ -28,6 +28,7 @@ from engage_desktop.ui.tasks import TaskRunner, user_message
 from engage_desktop.ui.widgets.common import label
 
 FIELD_WIDTH = 280
+TEXT_WIDTH = 440
 
 
 class _FormDialog(QDialog):
@@ -41,10 +42,9 @@ class _FormDialog(QDialog):
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(28, 24, 28, 22)
         self.outer.setSpacing(12)
-        self.outer.addWidget(label("Engage", name="AppName"))
+        self.outer.addWidget(label("Engage", name="DialogBrand"))
         self.outer.addWidget(label(title, name="PageTitle"))
-        self.intro = label(intro, "muted", wrap=True)
-        self.intro.setMaximumWidth(440)
+        self.intro = label(intro, "muted", width=TEXT_WIDTH)
         self.outer.addWidget(self.intro)
         self.form = QFormLayout()
         self.form.setHorizontalSpacing(14)
@@ -53,8 +53,7 @@ class _FormDialog(QDialog):
         self.outer.addLayout(self.form)
         self.fields: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
-        self.message = label("", "danger", wrap=True)
-        self.message.setMaximumWidth(440)
+        self.message = label("", "danger", width=TEXT_WIDTH)
         self.message.hide()
         self.outer.addWidget(self.message)
         self.buttons = QHBoxLayout()
@@ -77,13 +76,12 @@ class _FormDialog(QDialog):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         edit.textChanged.connect(lambda _text, k=key: self._clear_error(k))
         self.form.addRow(caption, edit)
-        error = label("", "error", wrap=True)
-        error.setMaximumWidth(FIELD_WIDTH)
+        error = label("", "error", width=FIELD_WIDTH)
         error.hide()
         self.form.addRow("", error)
         self.form.setRowVisible(error, False)
         if hint:
-            self.form.addRow("", label(hint, "small", wrap=True))
+            self.form.addRow("", label(hint, "small", width=FIELD_WIDTH))
         self.fields[key], self.errors[key] = edit, error
         return edit
 
@@ -128,8 +126,7 @@ class SignInDialog(_FormDialog):
         self.password = self.add_field("password", "Password", password=True)
         self.cancel_button.setText("Quit")
         if demo_hint:
-            note = label(demo_hint, name="Note", wrap=True, rich=True)
-            note.setMaximumWidth(440)
+            note = label(demo_hint, name="Note", rich=True, width=TEXT_WIDTH)
             self.outer.insertWidget(3, note)
         self.username.setFocus()
 

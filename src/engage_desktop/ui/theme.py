@@ -48,6 +48,7 @@ QListWidget#SettingsNav::item {{ padding: 8px 10px; margin: 1px 0; border-radius
 QListWidget#SettingsNav::item:hover {{ background: #f0f3f6; }}
 QListWidget#SettingsNav::item:selected {{ background: {ACCENT_SOFT}; color: {ACCENT}; font-weight: 600; }}
 QLabel#AppName {{ font-size: 15px; font-weight: 700; color: {ACCENT}; padding: 14px 18px 6px 18px; background: {SIDEBAR}; }}
+QLabel#DialogBrand {{ font-size: 15px; font-weight: 700; color: {ACCENT}; }}
 QToolButton#UserButton {{
     background: transparent; border: none; border-top: 1px solid {BORDER}; padding: 10px 16px;
     text-align: left; color: {TEXT};
@@ -92,7 +93,7 @@ QLineEdit, QComboBox, QDateEdit {{
 }}
 QLineEdit:focus, QComboBox:focus, QDateEdit:focus {{ border: 1px solid {ACCENT}; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {DANGER}; }}
-QLineEdit:disabled {{ background: #eef1f4; color: {MUTED}; }}
+QLineEdit:disabled, QComboBox:disabled {{ background: #eef1f4; color: {MUTED}; }}
 QLineEdit#SearchBox {{ padding: 8px 10px; font-size: 14px; }}
 QComboBox::drop-down, QDateEdit::drop-down {{ border: none; width: 22px; }}
 /* Selection colours and item padding reach a combo's list when it has a QStyledItemDelegate. */

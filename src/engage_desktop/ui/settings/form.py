@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +25,7 @@ from engage_desktop.ui import theme
 from engage_desktop.ui.widgets.common import label
 
 FIELD_WIDTH = 340
+CAPTION_WIDTH = 170
 SAVED_SECRET = "•••• saved in the system keyring"
 
 
@@ -57,21 +58,19 @@ class SettingsForm(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(3)
         box.addWidget(editor)
-        error = label("", "error", wrap=True)
-        error.setMaximumWidth(FIELD_WIDTH + 160)
+        error = label("", "error", width=FIELD_WIDTH)
         error.hide()
         self.errors[setting.key] = error
         box.addWidget(error)
         if setting.help:
-            hint = label(setting.help, "small", wrap=True)
-            hint.setMaximumWidth(FIELD_WIDTH + 160)
-            box.addWidget(hint)
+            box.addWidget(label(setting.help, "small", width=FIELD_WIDTH))
         if setting.kind is Kind.BOOL:
             self.form.addRow("", column)  # the checkbox carries its own caption
             return
         caption = QLabel(setting.label + ("" if not setting.required else " *"))
         caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         caption.setMinimumHeight(editor.sizeHint().height())
+        caption.setMinimumWidth(CAPTION_WIDTH)  # the same column in every card of a page
         self.form.addRow(caption, column)
 
     def _editor(self, setting: Setting) -> QWidget:
@@ -81,12 +80,13 @@ class SettingsForm(QWidget):
                 box.toggled.connect(self._on_edited)
                 return box
             case Kind.INT:
-                spin = QSpinBox()
-                spin.setRange(setting.minimum if setting.minimum is not None else 0,
-                              setting.maximum if setting.maximum is not None else 1_000_000)
-                spin.setFixedWidth(110)
-                spin.valueChanged.connect(self._on_edited)
-                return spin
+                # A plain field like the others (a styled spin box loses its arrows); digits only,
+                # and the range is checked on save with a message under the field.
+                edit = QLineEdit()
+                edit.setFixedWidth(110)
+                edit.setValidator(QIntValidator(0, setting.maximum if setting.maximum is not None else 1_000_000, edit))
+                edit.textChanged.connect(self._on_edited)
+                return edit
             case Kind.CHOICE:
                 combo = QComboBox()
                 for value, text in setting.choices:
@@ -132,7 +132,7 @@ class SettingsForm(QWidget):
                     case Kind.BOOL:
                         editor.setChecked(bool(value))
                     case Kind.INT:
-                        editor.setValue(int(value or 0))
+                        editor.setText("" if value is None else str(value))
                     case Kind.CHOICE:
                         editor.setCurrentIndex(max(0, editor.findData(value)))
                     case Kind.TIMEZONE:
@@ -157,7 +157,7 @@ class SettingsForm(QWidget):
                 case Kind.BOOL:
                     out[setting.key] = editor.isChecked()
                 case Kind.INT:
-                    out[setting.key] = editor.value()
+                    out[setting.key] = editor.text().strip()
                 case Kind.CHOICE:
                     out[setting.key] = editor.currentData()
                 case Kind.TIMEZONE:

@@ -31,7 +31,7 @@ class LocationsPage(SettingsPageFrame, SettingsPage):
 
     def __init__(self, deps: PageDeps, parent: QWidget | None = None) -> None:
         super().__init__(self.TITLE, "Each location texts from its own number and has its own inbox. The list of "
-                         "locations comes from the PMS (its clinics).", parent)
+                         "locations comes from the PMS (its clinics).", parent, max_width=1120)
         self._services = deps.services
         self._runner = deps.runner
         self._locations: list[LocationSettings] = []
@@ -47,7 +47,9 @@ class LocationsPage(SettingsPageFrame, SettingsPage):
         row.setSpacing(14)
         self.list = QListWidget()
         self.list.setObjectName("SettingsNav")
-        self.list.setFixedWidth(230)
+        self.list.setFixedWidth(250)
+        self.list.setWordWrap(True)  # long clinic names wrap instead of scrolling sideways
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._show_location)
         list_card = Card("Locations")
         list_card.body.addWidget(self.list)

@@ -22,7 +22,7 @@ from engage_desktop.ui.widgets.rights import rights_notice
 class SettingsPageFrame(QWidget):
     """Scrolling page with a title, an intro, a rights notice and a column of cards."""
 
-    def __init__(self, title: str, intro: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, intro: str, parent: QWidget | None = None, *, max_width: int = 900) -> None:
         super().__init__(parent)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -30,7 +30,7 @@ class SettingsPageFrame(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         content = QWidget()
-        content.setMaximumWidth(900)
+        content.setMaximumWidth(max_width)  # long lines are hard to read on a wide monitor
         scroll.setWidget(content)
         self.column = QVBoxLayout(content)
         self.column.setContentsMargins(28, 22, 28, 24)

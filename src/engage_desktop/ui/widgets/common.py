@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
 def label(text: str = "", role: str = "", *, wrap: bool = False, selectable: bool = False,
-          name: str = "", rich: bool = False) -> QLabel:
-    """A label; plain text unless ``rich`` (PMS data may contain '<' and must not become markup)."""
-    widget = QLabel()
+          name: str = "", rich: bool = False, width: int | None = None) -> QLabel:
+    """A label; plain text unless ``rich`` (PMS data may contain '<' and must not become markup).
+
+    ``width``: a wrapped label of that fixed width whose height always fits its text.
+    """
+    widget = QLabel() if width is None else FittedLabel(width)
     widget.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     widget.setText(text)
     if role:
         widget.setProperty("role", role)
     if name:
         widget.setObjectName(name)
-    widget.setWordWrap(wrap)
+    widget.setWordWrap(wrap or width is not None)
     if selectable:
         widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return widget
+
+
+class FittedLabel(QLabel):
+    """A word-wrapped label of fixed width that asks for the height its text needs.
+
+    Form layouts that keep fields at their size hint (and dialogs sized from their hints) give a
+    wrapped label only one line's height, which cuts off the second line; this label sets its
+    minimum height from ``heightForWidth`` whenever its text, font or style changes.
+    """
+
+    def __init__(self, width: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setFixedWidth(width)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+        return handled
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(self.heightForWidth(self.width()) if self.text() else 0)
 
 
 def section_title(text: str) -> QLabel:
