@@ -134,6 +134,7 @@ class UnitOfWork(Protocol):
     settings: Any
     users: Any
     audit: Any  # append-only; see domain.audit for the hash chain
+    unlinked: Any  # unlinked patients and candidate lookups (store.repositories.unlinked)
 
     def __enter__(self) -> Self: ...
 

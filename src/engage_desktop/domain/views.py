@@ -110,6 +110,12 @@ class PatientCard:
     appointments: tuple[AppointmentLine, ...] = ()
     recalls: tuple[RecallLine, ...] = ()
     planned_treatment: tuple[PlannedProcedureLine, ...] = ()
+    # Unlinked patients (negative ``id``): not a chart; ``unlinked_id`` is their own id.
+    is_linked: bool = True
+    unlinked_id: int | None = None
+    created_by: str = ""
+    # A chart that unlinked patients were linked to: their ids (for Unlink / Re-link).
+    linked_unlinked_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,12 @@ from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.domain.ports import PasswordHasher, SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.practice_settings import LocationSettings
 from engage_desktop.domain.rights import Actor, Right, Role
+from engage_desktop.domain.unlinked import UnlinkedInput, UnlinkedPatient
 from engage_desktop.domain.users import UserAccount
 from engage_desktop.domain.views import MirrorStats, PatientCard, PatientListRow, SearchResult
-from engage_desktop.services import audit, patients, pms_connection, practice_settings, users
+from engage_desktop.services import audit, linking, patients, pms_connection, practice_settings, users
 from engage_desktop.services.audit import AuditFilter, AuditRow
+from engage_desktop.services.linking import CreateOutcome, LinkProposal
 from engage_desktop.services.pms_connection import ConnectionTest, ReaderFactory
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, SyncProgress, SyncReport
 
@@ -141,14 +143,29 @@ class AppServices:
                                                values=values, region=self.region)
 
     # -- patients ------------------------------------------------------------------------
-    def search_patients(self, text: str) -> SearchResult:
-        return patients.search_patients(uow_factory=self.uow_factory, actor=self.signed_in, text=text)
+    def search_patients(self, text: str, kind: str = "all") -> SearchResult:
+        return patients.search_patients(uow_factory=self.uow_factory, actor=self.signed_in, text=text, kind=kind)
 
     def patient_rows(self, ids: Sequence[int]) -> list[PatientListRow]:
         return patients.patient_rows(uow_factory=self.uow_factory, actor=self.signed_in, ids=ids)
 
     def patient_card(self, patient_id: int) -> PatientCard | None:
         return patients.patient_card(uow_factory=self.uow_factory, actor=self.signed_in, patient_id=patient_id)
+
+    # -- unlinked patients and linking ------------------------------------------------------
+    def create_unlinked_patient(self, data: UnlinkedInput, confirmed: bool = False) -> CreateOutcome:
+        return linking.create_unlinked_patient(uow_factory=self.uow_factory, actor=self.signed_in, data=data,
+                                               region=self.region, confirmed=confirmed)
+
+    def link_candidates(self, unlinked_id: int) -> LinkProposal:
+        return linking.link_candidates(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    def link_patient(self, unlinked_id: int, chart_id: int) -> UnlinkedPatient:
+        return linking.link_patient(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id,
+                                    chart_id=chart_id)
+
+    def unlink_patient(self, unlinked_id: int) -> UnlinkedPatient:
+        return linking.unlink_patient(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
 
     # -- PMS connection and sync -----------------------------------------------------------
     def load_pms_settings(self) -> ConnectionSettings | None:

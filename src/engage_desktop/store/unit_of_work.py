@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engage_desktop.store.repositories.mirror import SqlMirrorRepository
 from engage_desktop.store.repositories.patients import SqlPatientQueries
 from engage_desktop.store.repositories.settings import SqlSettingsRepository
+from engage_desktop.store.repositories.unlinked import SqlUnlinkedRepository
 from engage_desktop.store.repositories.users import SqlAuditRepository, SqlUserRepository
 
 
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(self.session)
         self.users = SqlUserRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.unlinked = SqlUnlinkedRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,114 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from engage_desktop.domain.rights import Actor
 from engage_desktop.domain.sign_in import MIN_PASSWORD_LENGTH
 from engage_desktop.services.users import InvalidInput
-from engage_desktop.ui import theme
 from engage_desktop.ui.tasks import TaskRunner, user_message
 from engage_desktop.ui.widgets.common import label
-
-FIELD_WIDTH = 280
-TEXT_WIDTH = 440
+from engage_desktop.ui.widgets.form_dialog import TEXT_WIDTH, FormDialog
 
 
-class _FormDialog(QDialog):
-    """A small dialog: a title, an explanation, fields with errors under them, one main button."""
-
-    def __init__(self, title: str, intro: str, button: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setModal(True)
-        self.setObjectName("Page")
-        self.outer = QVBoxLayout(self)
-        self.outer.setContentsMargins(28, 24, 28, 22)
-        self.outer.setSpacing(12)
-        self.outer.addWidget(label("Engage", name="DialogBrand"))
-        self.outer.addWidget(label(title, name="PageTitle"))
-        self.intro = label(intro, "muted", width=TEXT_WIDTH)
-        self.outer.addWidget(self.intro)
-        self.form = QFormLayout()
-        self.form.setHorizontalSpacing(14)
-        self.form.setVerticalSpacing(4)
-        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.outer.addLayout(self.form)
-        self.fields: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
-        self.message = label("", "danger", width=TEXT_WIDTH)
-        self.message.hide()
-        self.outer.addWidget(self.message)
-        self.buttons = QHBoxLayout()
-        self.buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.reject)
-        self.ok_button = QPushButton(button)
-        self.ok_button.setProperty("primary", True)
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.submit)
-        self.buttons.addWidget(self.cancel_button)
-        self.buttons.addWidget(self.ok_button)
-        self.outer.addLayout(self.buttons)
-        self._busy = False
-
-    def add_field(self, key: str, caption: str, *, password: bool = False, hint: str = "") -> QLineEdit:
-        edit = QLineEdit()
-        edit.setFixedWidth(FIELD_WIDTH)
-        if password:
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.textChanged.connect(lambda _text, k=key: self._clear_error(k))
-        self.form.addRow(caption, edit)
-        error = label("", "error", width=FIELD_WIDTH)
-        error.hide()
-        self.form.addRow("", error)
-        self.form.setRowVisible(error, False)
-        if hint:
-            self.form.addRow("", label(hint, "small", width=FIELD_WIDTH))
-        self.fields[key], self.errors[key] = edit, error
-        return edit
-
-    def show_error(self, key: str | None, text: str) -> None:
-        if key in self.errors:
-            self.errors[key].setText(text)
-            self.form.setRowVisible(self.errors[key], True)
-            theme.restyle(self.fields[key], "invalid", True)
-            self.fields[key].setFocus()
-            self.fields[key].selectAll()
-        else:
-            self.message.setText(text)
-            self.message.show()
-
-    def _clear_error(self, key: str) -> None:
-        if self.errors[key].text():
-            self.errors[key].setText("")
-            self.form.setRowVisible(self.errors[key], False)
-            theme.restyle(self.fields[key], "invalid", False)
-        self.message.hide()
-
-    def set_busy(self, busy: bool, text: str = "") -> None:
-        self._busy = busy
-        self.ok_button.setEnabled(not busy)
-        for edit in self.fields.values():
-            edit.setEnabled(not busy)
-        if busy:
-            self.ok_button.setText(text)
-
-    def submit(self) -> None:
-        raise NotImplementedError
-
-
-class SignInDialog(_FormDialog):
+class SignInDialog(FormDialog):
     """At start, and after "Sign out". ``services.sign_in`` sets the signed-in user."""
 
     def __init__(self, services, runner: TaskRunner, *, demo_hint: str = "", parent: QWidget | None = None) -> None:
@@ -156,7 +62,7 @@ class SignInDialog(_FormDialog):
         self.password.setFocus()
 
 
-class FirstAdministratorDialog(_FormDialog):
+class FirstAdministratorDialog(FormDialog):
     """The very first start of a practice: no default password, the office sets up its administrator."""
 
     def __init__(self, services, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -198,7 +104,7 @@ class FirstAdministratorDialog(_FormDialog):
                         user_message(exc))
 
 
-class ChangePasswordDialog(_FormDialog):
+class ChangePasswordDialog(FormDialog):
     """``forced``: signed in with a temporary password; the only way on is a new one (or sign out)."""
 
     def __init__(self, services, runner: TaskRunner, *, forced: bool = False, parent: QWidget | None = None) -> None:

@@ -10,9 +10,19 @@ from engage_desktop.store.models.mirror import (
     ProviderRecord,
     RecallRecord,
 )
+from engage_desktop.store.models.unlinked import (
+    PatientMatchKey,
+    UnlinkedMatchKey,
+    UnlinkedPatientRecord,
+    UnlinkedSearchToken,
+)
 from engage_desktop.store.models.users import AuditRecord, UserRecord
 
 __all__ = [
+    "PatientMatchKey",
+    "UnlinkedMatchKey",
+    "UnlinkedPatientRecord",
+    "UnlinkedSearchToken",
     "AppSetting",
     "AppointmentRecord",
     "AuditRecord",

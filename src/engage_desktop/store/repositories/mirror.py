@@ -28,6 +28,7 @@ from engage_desktop.domain.views import SyncRunInfo
 from engage_desktop.store.models import (
     AppointmentRecord,
     LocationRecord,
+    PatientMatchKey,
     PatientRecord,
     PatientSearchToken,
     ProcedureRecord,
@@ -37,6 +38,7 @@ from engage_desktop.store.models import (
     SyncRun,
     SyncState,
 )
+from engage_desktop.store.repositories.unlinked import chart_match_keys
 
 _LOCK = "pms-sync"
 _CHUNK = 500  # rows per id list in IN (...) clauses, well under every database's limit
@@ -238,8 +240,10 @@ class SqlMirrorRepository:
         latest = {p.pms_id: p for p in patients}
         ids = self._patient_ids(list(latest))
         token_rows = []
+        key_rows: list[tuple[str, int]] = []
         for pms_id, patient in latest.items():
             pid = ids[pms_id]
+            key_rows.extend(chart_match_keys(pid, patient))
             for key in search_keys(
                 first_name=patient.first_name,
                 last_name=patient.last_name,
@@ -252,12 +256,15 @@ class SqlMirrorRepository:
                 token_rows.append((key, pid))
         id_list = list(ids.values())
         for i in range(0, len(id_list), _CHUNK):
-            self.session.execute(delete(PatientSearchToken).where(PatientSearchToken.patient_id.in_(id_list[i : i + _CHUNK])))
-        if token_rows:
-            mark = "?" if self._dialect == "sqlite" else "%s"
-            self.session.connection().exec_driver_sql(
-                f"INSERT INTO {PatientSearchToken.__tablename__} (token, patient_id) VALUES ({mark}, {mark})", token_rows
-            )
+            chunk = id_list[i : i + _CHUNK]
+            self.session.execute(delete(PatientSearchToken).where(PatientSearchToken.patient_id.in_(chunk)))
+            self.session.execute(delete(PatientMatchKey).where(PatientMatchKey.patient_id.in_(chunk)))
+        mark = "?" if self._dialect == "sqlite" else "%s"
+        for table, columns, rows in ((PatientSearchToken.__tablename__, "token, patient_id", token_rows),
+                                     (PatientMatchKey.__tablename__, "key, patient_id", key_rows)):
+            if rows:
+                self.session.connection().exec_driver_sql(
+                    f"INSERT INTO {table} ({columns}) VALUES ({mark}, {mark})", rows)
 
     def _patient_ids(self, pms_ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engage_desktop.domain.contacts import format_phone
 from engage_desktop.domain.pms_records import PatientStatus, ProcedureStatus, format_name
 from engage_desktop.domain.search import SearchQuery, prefix_upper_bound
+from engage_desktop.domain.unlinked import LinkState
 from engage_desktop.domain.views import (
     AppointmentLine,
     ContactPoint,
@@ -29,6 +30,8 @@ from engage_desktop.store.models import (
     ProcedureRecord,
     ProviderRecord,
     RecallRecord,
+    UnlinkedPatientRecord,
+    UnlinkedSearchToken,
 )
 
 _LIST_COLUMNS = (
@@ -49,34 +52,59 @@ _LIST_COLUMNS = (
 )
 
 
+ALL, CHARTS, UNLINKED = "all", "charts", "unlinked"  # what a search lists
+
+
 class SqlPatientQueries:
     def __init__(self, session: Session, *, region: str = "US") -> None:
         self.session = session
         self.region = region
 
     def search(self, query: SearchQuery, *, limit: int, include_hidden: bool = False,
-               location_ids: frozenset[str] | None = None) -> SearchResult:
-        """``location_ids``: only patients of these locations (None: every location)."""
-        conditions = []
-        if location_ids is not None:
-            conditions.append(PatientRecord.location_id.in_(sorted(location_ids)))
-        if not include_hidden:
-            conditions.append(PatientRecord.status != PatientStatus.DELETED.value)
-        for prefix in query.prefixes:
-            tokens = select(PatientSearchToken.patient_id).where(
-                PatientSearchToken.token >= prefix, PatientSearchToken.token < prefix_upper_bound(prefix)
-            )
-            conditions.append(PatientRecord.id.in_(tokens))
-        for birthdate in query.birthdates:
-            conditions.append(PatientRecord.birthdate == birthdate)
-        stmt = select(PatientRecord.id).where(*conditions).order_by(PatientRecord.sort_name, PatientRecord.id)
+               location_ids: frozenset[str] | None = None, kind: str = ALL) -> SearchResult:
+        """Charts and unlinked patients in one alphabetical list.
+
+        Unlinked patients appear under negative list ids (``unlinked_list_id``). ``location_ids``:
+        only these locations (None: every location); an unlinked patient without a location shows
+        to everyone. ``kind``: ``ALL``, ``CHARTS`` or ``UNLINKED``.
+        """
+        parts = []
+        if kind in (ALL, CHARTS):
+            conditions = []
+            if location_ids is not None:
+                conditions.append(PatientRecord.location_id.in_(sorted(location_ids)))
+            if not include_hidden:
+                conditions.append(PatientRecord.status != PatientStatus.DELETED.value)
+            for prefix in query.prefixes:
+                tokens = select(PatientSearchToken.patient_id).where(
+                    PatientSearchToken.token >= prefix, PatientSearchToken.token < prefix_upper_bound(prefix)
+                )
+                conditions.append(PatientRecord.id.in_(tokens))
+            for birthdate in query.birthdates:
+                conditions.append(PatientRecord.birthdate == birthdate)
+            parts.append(select(PatientRecord.id.label("id"), PatientRecord.sort_name.label("sort_name")).where(*conditions))
+        if kind in (ALL, UNLINKED):
+            u = UnlinkedPatientRecord
+            conditions = [u.status == LinkState.UNLINKED.value]
+            if location_ids is not None:
+                conditions.append(or_(u.location_id.is_(None), u.location_id.in_(sorted(location_ids))))
+            for prefix in query.prefixes:
+                tokens = select(UnlinkedSearchToken.unlinked_id).where(
+                    UnlinkedSearchToken.token >= prefix, UnlinkedSearchToken.token < prefix_upper_bound(prefix)
+                )
+                conditions.append(u.id.in_(tokens))
+            for birthdate in query.birthdates:
+                conditions.append(u.birthdate == birthdate)
+            parts.append(select((-u.id).label("id"), u.sort_name.label("sort_name")).where(*conditions))
+        both = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        stmt = select(both.c.id).order_by(both.c.sort_name, both.c.id)
         if query.is_empty:
             ids = tuple(self.session.scalars(stmt))
             return SearchResult(ids=ids, total=len(ids), query=query.raw)
         ids = tuple(self.session.scalars(stmt.limit(limit + 1)))
         if len(ids) <= limit:
             return SearchResult(ids=ids, total=len(ids), query=query.raw)
-        total = self.session.scalar(select(func.count()).select_from(PatientRecord).where(*conditions)) or 0
+        total = self.session.scalar(select(func.count()).select_from(both)) or 0
         return SearchResult(ids=ids[:limit], total=total, query=query.raw)
 
     def rows(self, ids: Sequence[int], *, location_ids: frozenset[str] | None = None) -> list[PatientListRow]:
@@ -84,10 +112,11 @@ class SqlPatientQueries:
             return []
         locations = self._location_names(short=True)
         found = {}
-        stmt = select(*_LIST_COLUMNS).where(PatientRecord.id.in_(list(ids)))
+        chart_ids = [i for i in ids if i > 0]
+        stmt = select(*_LIST_COLUMNS).where(PatientRecord.id.in_(chart_ids))
         if location_ids is not None:
             stmt = stmt.where(PatientRecord.location_id.in_(sorted(location_ids)))
-        for r in self.session.execute(stmt):
+        for r in self.session.execute(stmt) if chart_ids else ():
             phone = format_phone(r.mobile_phone, r.mobile_phone_raw, self.region) or format_phone(r.home_phone, r.home_phone_raw, self.region)
             found[r.id] = PatientListRow(
                 id=r.id,
@@ -100,7 +129,30 @@ class SqlPatientQueries:
                 location=locations.get(r.location_id or "", ""),
                 chart_number=r.chart_number,
             )
+        unlinked_ids = [-i for i in ids if i < 0]
+        if unlinked_ids:
+            u = UnlinkedPatientRecord
+            stmt = select(u).where(u.id.in_(unlinked_ids), u.status == LinkState.UNLINKED.value)
+            if location_ids is not None:
+                stmt = stmt.where(or_(u.location_id.is_(None), u.location_id.in_(sorted(location_ids))))
+            for r in self.session.scalars(stmt):
+                found[-r.id] = PatientListRow(
+                    id=-r.id, pms_id="", name=format_name(r.first_name, r.last_name, r.preferred_name),
+                    birthdate=r.birthdate, phone=format_phone(r.mobile_phone, r.mobile_phone_raw, self.region),
+                    email=r.email or "", status=LinkState.UNLINKED.value, location=locations.get(r.location_id or "", ""),
+                    chart_number="", is_linked=False)
         return [found[i] for i in ids if i in found]
+
+    def pms_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        """PMS ids of mirrored charts by mirror id (deleted charts left out)."""
+        if not ids:
+            return {}
+        stmt = select(PatientRecord.id, PatientRecord.pms_id).where(
+            PatientRecord.id.in_(list(ids)), PatientRecord.status != PatientStatus.DELETED.value)
+        return dict(self.session.execute(stmt).all())
+
+    def location_of(self, patient_id: int) -> str | None:
+        return self.session.scalar(select(PatientRecord.location_id).where(PatientRecord.id == patient_id))
 
     def _location_names(self, *, short: bool = False) -> dict[str, str]:
         """Names by PMS id; lists use the abbreviation Open Dental shows in its own lists."""
@@ -117,6 +169,8 @@ class SqlPatientQueries:
         return out
 
     def card(self, patient_id: int, *, now: datetime, location_ids: frozenset[str] | None = None) -> PatientCard | None:
+        if patient_id < 0:
+            return self._unlinked_card(-patient_id, location_ids=location_ids)
         p = self.session.get(PatientRecord, patient_id)
         if p is None or (location_ids is not None and p.location_id not in location_ids):
             return None
@@ -166,6 +220,35 @@ class SqlPatientQueries:
             appointments=self._appointments(p.pms_id, now, providers, locations),
             recalls=self._recalls(p.pms_id),
             planned_treatment=self._planned(p.pms_id, providers),
+            linked_unlinked_ids=tuple(self.session.scalars(
+                select(UnlinkedPatientRecord.id).where(UnlinkedPatientRecord.linked_pms_id == p.pms_id,
+                                                       UnlinkedPatientRecord.status == LinkState.LINKED.value)
+                .order_by(UnlinkedPatientRecord.id))),
+        )
+
+    def _unlinked_card(self, unlinked_id: int, *, location_ids: frozenset[str] | None) -> PatientCard | None:
+        u = self.session.get(UnlinkedPatientRecord, unlinked_id)
+        if u is None or u.status != LinkState.UNLINKED.value:
+            return None
+        if location_ids is not None and u.location_id is not None and u.location_id not in location_ids:
+            return None
+        contacts = []
+        if u.mobile_phone or u.mobile_phone_raw:
+            contacts.append(ContactPoint(kind="Mobile", display=format_phone(u.mobile_phone, u.mobile_phone_raw, self.region),
+                                         valid=bool(u.mobile_phone), raw=u.mobile_phone_raw))
+        if u.email:
+            contacts.append(ContactPoint(kind="Email", display=u.email, valid=True, raw=u.email))
+        text_ok = "yes" if u.contact_preference == "text" else "unknown"
+        email_ok = "yes" if u.contact_preference == "email" else "unknown"
+        return PatientCard(
+            id=-u.id, pms_id="", name=format_name(u.first_name, u.last_name, u.preferred_name), first_name=u.first_name,
+            last_name=u.last_name, preferred_name=u.preferred_name, birthdate=u.birthdate, status=LinkState.UNLINKED.value,
+            gender="unknown", chart_number="", contacts=tuple(contacts), address="", text_consent=text_ok,
+            email_consent=email_ok, sms_opt_out=False, email_opt_out=False,
+            preferred_contact={"text": "text", "email": "email"}.get(u.contact_preference, "none"),
+            primary_provider="", secondary_provider="", location=self._location_names().get(u.location_id or "", ""),
+            guarantor_id=None, is_guarantor=False, language="", first_visit=None, last_visit_at=None, recall_due=None,
+            is_linked=False, unlinked_id=u.id, created_by=u.created_by,
         )
 
     def _family(self, p: PatientRecord) -> tuple[FamilyMember, ...]:

@@ -1,0 +1,190 @@
+"""Unlinked patients and linking them to PMS charts (LNK-1, LNK-4, LNK-8).
+
+Creating needs the "Create unlinked patients" right; link, re-link and unlink need "Link /
+re-link / merge patients". Every change is audited with before/after. An unlinked patient's row
+is never deleted: linking records the chart on it, so whatever hangs off the unlinked patient
+(messages, threads, campaign results) follows it to the chart and comes back on unlink.
+
+Candidates come from the match-key indexes (``uow.unlinked.chart_candidates``) and are ranked by
+the pure engine in ``domain.matching``; only charts of the locations the user sees are offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from engage_desktop.domain.errors import EngageError, ValidationFailed
+from engage_desktop.domain.matching import RIVAL_WINDOW, Candidate, Person, Reason, decide, rank, score_pair
+from engage_desktop.domain.pms_records import format_name
+from engage_desktop.domain.ports import UnitOfWorkFactory
+from engage_desktop.domain.rights import Actor, Right
+from engage_desktop.domain.unlinked import LinkState, Source, UnlinkedInput, UnlinkedPatient, clean_unlinked, person_of
+from engage_desktop.services.audit import record
+
+LOOKALIKE_MIN_SCORE = 0.5  # below this a person is not worth a warning on create
+
+
+class LinkError(EngageError):
+    """A link that cannot be made as asked (the patient or chart is gone, already linked...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCandidate:
+    """A chart (or unlinked patient) that may be the same person, with the reasons staff read."""
+
+    list_id: int  # as in the Patients list: a chart's mirror id, or minus an unlinked patient's id
+    pms_id: str  # "" for an unlinked patient
+    name: str
+    birthdate: date | None
+    phone: str  # E.164 or as stored
+    email: str
+    score: float  # 0..1
+    reasons: tuple[str, ...]
+    conflicts: tuple[str, ...]
+
+    @property
+    def is_chart(self) -> bool:
+        return self.list_id > 0
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOutcome:
+    """``patient`` is None when lookalikes were found and the user has not confirmed yet."""
+
+    patient: UnlinkedPatient | None
+    lookalikes: tuple[MatchCandidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkProposal:
+    unlinked: UnlinkedPatient
+    candidates: tuple[MatchCandidate, ...]
+    decision: str  # domain.matching.DecisionKind value: auto_link (certain), review, new
+    best_list_id: int | None  # the candidate the decision points at
+
+
+def _labels(reasons: Iterable[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    reasons = tuple(reasons)
+    return (tuple(r.label for r in reasons if not r.is_conflict), tuple(r.label for r in reasons if r.is_conflict))
+
+
+def _dto(c: Candidate, *, list_id: int, pms_id: str, person: Person | None = None) -> MatchCandidate:
+    who = c.chart if c.chart is not None else person
+    assert who is not None
+    reasons, conflicts = _labels(c.reasons)
+    return MatchCandidate(list_id=list_id, pms_id=pms_id, name=format_name(who.first_name, who.last_name,
+                                                                           who.preferred_name or ""),
+                          birthdate=who.birthdate, phone=who.phone or "", email=who.email or "", score=c.score,
+                          reasons=reasons, conflicts=conflicts)
+
+
+def _ranked_charts(uow, person: Person, *, actor: Actor, limit: int) -> list[tuple[Candidate, str]]:
+    charts = uow.unlinked.chart_candidates(person, location_ids=actor.location_ids)
+    ranked = rank(person, charts, limit=limit)
+    pms_ids = uow.patients.pms_ids([int(c.chart_id) for c in ranked])
+    return [(c, pms_ids.get(int(c.chart_id), "")) for c in ranked]
+
+
+def _lookalikes(uow, person: Person, *, actor: Actor, exclude: int | None = None, limit: int = 5) -> tuple[MatchCandidate, ...]:
+    out = [_dto(c, list_id=int(c.chart_id), pms_id=pms_id)
+           for c, pms_id in _ranked_charts(uow, person, actor=actor, limit=limit) if c.score >= LOOKALIKE_MIN_SCORE]
+    for unlinked_id, other in uow.unlinked.unlinked_candidates(person, exclude=exclude):
+        c = score_pair(person, other)
+        if c.score >= LOOKALIKE_MIN_SCORE:
+            out.append(_dto(c, list_id=-unlinked_id, pms_id="", person=other))
+    out.sort(key=lambda m: -m.score)
+    return tuple(out[:limit])
+
+
+def create_unlinked_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, data: UnlinkedInput, region: str = "US",
+                            confirmed: bool = False, source: Source = Source.MANUAL,
+                            now: datetime | None = None) -> CreateOutcome:
+    """Validate and create. Without ``confirmed``, people who look like an existing chart or
+    unlinked patient come back instead (a warning, not a block: confirm to create anyway)."""
+    actor.require(Right.CREATE_UNLINKED)
+    with uow_factory() as uow:
+        locations = {loc.pms_id: loc.name for loc in uow.mirror.locations() if actor.sees_location(loc.pms_id)}
+        new, problems = clean_unlinked(data, region=region, known_locations=locations or None)
+        if problems:
+            raise ValidationFailed(problems)
+        assert new is not None
+        if not confirmed:
+            lookalikes = _lookalikes(uow, person_of(new), actor=actor)
+            if lookalikes:
+                return CreateOutcome(patient=None, lookalikes=lookalikes)
+        new_id = uow.unlinked.add(new, source=source, by=actor.username, now=now or datetime.now(UTC))
+        created = uow.unlinked.get(new_id)
+        record(uow, actor, "patient.create_unlinked", entity_type="unlinked_patient", entity_id=str(new_id),
+               patient_ref=f"unlinked:{new_id}",
+               details={"source": source.value, "location": new.location_id, "warned": confirmed})
+        uow.commit()
+    return CreateOutcome(patient=created)
+
+
+def link_candidates(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int, limit: int = 5) -> LinkProposal:
+    """The charts that may be this person, best first, each with its reasons; and the engine's view."""
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        found = _visible(uow, actor, unlinked_id)
+        person = person_of(found)
+        # The decision looks further down the list than the user does: a close rival blocks certainty.
+        ranked = _ranked_charts(uow, person, actor=actor, limit=max(limit, RIVAL_WINDOW))
+        decision = decide(person, [c for c, _ in ranked])
+    best = int(decision.candidate.chart_id) if decision.candidate is not None else None
+    return LinkProposal(unlinked=found,
+                        candidates=tuple(_dto(c, list_id=int(c.chart_id), pms_id=p) for c, p in ranked[:limit]),
+                        decision=decision.kind.value, best_list_id=best)
+
+
+def link_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int, chart_id: int,
+                 now: datetime | None = None) -> UnlinkedPatient:
+    """Link (or re-link, when already linked) an unlinked patient to the chart with mirror id ``chart_id``."""
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        found = _visible(uow, actor, unlinked_id)
+        if found.state is LinkState.MERGED:
+            raise LinkError("This person was merged into another unlinked patient; link that one instead.")
+        pms_id = uow.patients.pms_ids([chart_id]).get(chart_id)
+        chart_location = uow.patients.location_of(chart_id)
+        if pms_id is None or (chart_location is not None and not actor.sees_location(chart_location)):
+            raise LinkError("That chart is no longer in the PMS mirror (or not in your locations); search again.")
+        if found.linked_pms_id == pms_id:
+            return found
+        action = "patient.relink" if found.state is LinkState.LINKED else "patient.link"
+        uow.unlinked.set_link(unlinked_id, pms_id, by=actor.username, now=now or datetime.now(UTC))
+        record(uow, actor, action, entity_type="unlinked_patient", entity_id=str(unlinked_id), patient_ref=f"pms:{pms_id}",
+               details={"before": {"chart": found.linked_pms_id}, "after": {"chart": pms_id}})
+        uow.commit()
+        return uow.unlinked.get(unlinked_id)
+
+
+def unlink_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int,
+                   now: datetime | None = None) -> UnlinkedPatient:
+    """Undo a link: the unlinked patient is back in the list with everything it had."""
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        found = _visible(uow, actor, unlinked_id)
+        if found.state is not LinkState.LINKED:
+            return found
+        uow.unlinked.set_link(unlinked_id, None, by=actor.username, now=now or datetime.now(UTC))
+        record(uow, actor, "patient.unlink", entity_type="unlinked_patient", entity_id=str(unlinked_id),
+               patient_ref=f"pms:{found.linked_pms_id}",
+               details={"before": {"chart": found.linked_pms_id}, "after": {"chart": None}})
+        uow.commit()
+        return uow.unlinked.get(unlinked_id)
+
+
+def links_of_chart(*, uow_factory: UnitOfWorkFactory, actor: Actor, pms_id: str) -> list[UnlinkedPatient]:
+    """The unlinked patients linked to this chart (usually none or one)."""
+    with uow_factory() as uow:
+        return [u for u in uow.unlinked.linked_to(pms_id)
+                if u.location_id is None or actor.sees_location(u.location_id)]
+
+
+def _visible(uow, actor: Actor, unlinked_id: int) -> UnlinkedPatient:
+    found = uow.unlinked.get(unlinked_id)
+    if found is None or (found.location_id is not None and not actor.sees_location(found.location_id)):
+        raise LinkError("That unlinked patient no longer exists (or is not in your locations).")
+    return found
