@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
 
         self.patients = PatientsPage(search_patients=services.search_patients, patient_rows=services.patient_rows,
                                      patient_card=services.patient_card, runner=runner, sync=self.sync,
-                                     region=services.region)
+                                     region=services.region, services=services)
         self.settings = SettingsView(PageDeps(services=services, runner=runner, sync=self.sync))
         self.audit_log = AuditLogPage(services, runner) if services.can(Right.VIEW_AUDIT_LOG) else QWidget()
         self.stack = QStackedWidget()

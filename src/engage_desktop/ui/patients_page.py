@@ -12,8 +12,11 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
+from engage_desktop.domain.rights import Right
 from engage_desktop.domain.views import PatientCard, PatientListRow, SearchResult
 from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport
+from engage_desktop.ui.dialogs.create_patient_dialog import CreatePatientDialog
+from engage_desktop.ui.dialogs.link_patient_dialog import LinkPatientDialog
 from engage_desktop.ui.formatting import patients_count
 from engage_desktop.ui.models.patient_table_model import PatientTableModel
 from engage_desktop.ui.sync_controller import SyncController
@@ -25,8 +28,12 @@ from engage_desktop.ui.views.patients_view import (
     SYNCING_TITLE,
     PatientsView,
 )
+from engage_desktop.ui.widgets.rights import missing_right_text
 
 DEBOUNCE_MS = 150
+
+
+PATIENTS_CHANGED = frozenset({"patients"})
 
 
 class PatientsPage(PatientsView):
@@ -43,9 +50,12 @@ class PatientsPage(PatientsView):
         runner: TaskRunner,
         sync: SyncController,
         region: str = "US",
+        services=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(region=region, parent=parent)
+        self._services = services  # for creating and linking unlinked patients (None: not offered)
+        self._region = region
         self._search_patients = search_patients
         self._patient_card = patient_card
         self._runner = runner
@@ -73,6 +83,56 @@ class PatientsPage(PatientsView):
         self._sync.sync_did_fail.connect(self._on_sync_failed)
         self._show_sync_idle()
         self.count_label.setText("Loading…")
+        self.kind_filter.currentIndexChanged.connect(lambda _: self.search_now())
+        self.create_button.clicked.connect(self.create_patient)
+        self.card.link_requested.connect(self.link_patient)
+        self.card.unlink_requested.connect(self.unlink_patient)
+        self.create_dialog: CreatePatientDialog | None = None
+        self.link_dialog: LinkPatientDialog | None = None
+        self._apply_rights()
+
+    def _apply_rights(self) -> None:
+        services = self._services
+        self.create_button.setVisible(services is not None)
+        if services is None:
+            self.card.can_link = False
+            return
+        may_create = services.can(Right.CREATE_UNLINKED)
+        self.create_button.setEnabled(may_create)
+        self.create_button.setToolTip("" if may_create else missing_right_text(Right.CREATE_UNLINKED))
+        self.card.can_link = services.can(Right.LINK_PATIENTS)
+        self.card.link_right_text = missing_right_text(Right.LINK_PATIENTS)
+
+    # -- unlinked patients ---------------------------------------------------------------------
+    def create_patient(self) -> None:
+        """The dialog opens once the user's locations are read (off the GUI thread, like every read)."""
+        self._runner.run(self._services.list_locations, on_success=self._open_create_dialog,
+                         on_failure=self._on_card_failed, owner=self)
+
+    def _open_create_dialog(self, locations: list) -> None:
+        self.create_dialog = CreatePatientDialog(self._services, self._runner,
+                                                 locations=[(loc.pms_id, loc.name) for loc in locations],
+                                                 region=self._region, parent=self)
+        self.create_dialog.created.connect(self._after_patient_change)
+        self.create_dialog.open_requested.connect(self.open_card)
+        self.create_dialog.open()
+
+    def link_patient(self, unlinked_id: int) -> None:
+        self.link_dialog = LinkPatientDialog(self._services, self._runner, unlinked_id=unlinked_id,
+                                             region=self._region, parent=self)
+        self.link_dialog.linked.connect(self._after_patient_change)
+        self.link_dialog.open()
+        self.link_dialog.load()
+
+    def unlink_patient(self, unlinked_id: int) -> None:
+        self._runner.run(self._services.unlink_patient, unlinked_id,
+                         on_success=lambda _u: self._after_patient_change(-unlinked_id),
+                         on_failure=self._on_card_failed, owner=self)
+
+    def _after_patient_change(self, list_id: int) -> None:
+        """Show the list and card again, on the person just created, linked (their chart) or unlinked."""
+        self._card_id = list_id
+        self._runner.changes_applied.emit(PATIENTS_CHANGED, self)
 
     # -- searching -----------------------------------------------------------------------------
     def search_now(self) -> None:
@@ -81,10 +141,12 @@ class PatientsPage(PatientsView):
         generation = self._searches.next()
         searches, search = self._searches, self._search_patients
 
+        kind = self.kind_filter.currentData()
+
         def work() -> SearchResult:
             if not searches.is_current(generation):
                 raise Superseded  # the user typed on while this waited for the database
-            return search(text)
+            return search(text) if kind == "all" else search(text, kind)
 
         self._runner.run(work, on_success=lambda result: self._apply(generation, result),
                          on_failure=self._on_search_failed, owner=self)
@@ -165,6 +227,7 @@ class PatientsPage(PatientsView):
     def _on_changes(self, changes: object, _initiator: object) -> None:
         if isinstance(changes, frozenset | set) and "patients" not in changes and "appointments" not in changes:
             return
+        # the list keeps the current card; after a create or link that is the person concerned
         self.search_now()
         if self._card_id is not None:
             self.open_card(self._card_id)

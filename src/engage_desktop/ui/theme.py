@@ -28,6 +28,7 @@ STATUS_COLOURS = {  # badge (text, background) per PatientStatus value
     "archived": ("#3f4a56", "#e8ecf0"),
     "deceased": ("#3f4a56", "#e2e5e9"),
     "prospective": ("#1e3a8a", "#dde7fb"),
+    "unlinked": ("#854d0e", "#fef3c7"),  # not a chart: the broken-link colour
 }
 
 QSS = f"""
@@ -48,6 +49,7 @@ QListWidget#SettingsNav::item {{ padding: 8px 10px; margin: 1px 0; border-radius
 QListWidget#SettingsNav::item:hover {{ background: #f0f3f6; }}
 QListWidget#SettingsNav::item:selected {{ background: {ACCENT_SOFT}; color: {ACCENT}; font-weight: 600; }}
 QLabel#AppName {{ font-size: 15px; font-weight: 700; color: {ACCENT}; padding: 14px 18px 6px 18px; background: {SIDEBAR}; }}
+QFrame#WarningBox {{ background: #fff7e6; border: 1px solid #f3d29b; border-radius: 6px; }}
 QLabel#DialogBrand {{ font-size: 15px; font-weight: 700; color: {ACCENT}; }}
 QToolButton#UserButton {{
     background: transparent; border: none; border-top: 1px solid {BORDER}; padding: 10px 16px;

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -66,7 +67,17 @@ class PatientsView(QWidget):
         self.search_box.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icons.search(), QLineEdit.ActionPosition.LeadingPosition)
-        column.addWidget(self.search_box)
+        self.kind_filter = QComboBox()
+        for text, kind in (("All patients", "all"), ("Unlinked only", "unlinked"), ("PMS charts only", "charts")):
+            self.kind_filter.addItem(text, kind)
+        self.create_button = QPushButton("Create patient")
+        self.create_button.setProperty("primary", True)
+        search_row = QHBoxLayout()
+        search_row.setSpacing(8)
+        search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(self.kind_filter)
+        search_row.addWidget(self.create_button)
+        column.addLayout(search_row)
 
         self.stack = QStackedWidget()
         self.table = self._build_table()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from engage_desktop.domain.views import AppointmentLine, FamilyMember, PatientCard, RecallLine
-from engage_desktop.ui import theme
+from engage_desktop.ui import icons, theme
 from engage_desktop.ui.formatting import (
     age_on,
     appointment_status_label,
@@ -30,6 +30,8 @@ MAX_PAST_APPOINTMENTS = 5
 
 class PatientCardWidget(QScrollArea):
     family_member_clicked = Signal(int)  # patient id
+    link_requested = Signal(int)  # unlinked patient id: Link to PMS chart / Re-link
+    unlink_requested = Signal(int)  # unlinked patient id
 
     def __init__(self, *, region: str = "US", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +39,8 @@ class PatientCardWidget(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.card: PatientCard | None = None
+        self.can_link = True  # the Link / re-link / merge patients right; the page sets it
+        self.link_right_text = ""
         self.show_message("Select a patient to see their card.")
 
     # -- states ----------------------------------------------------------------------------------
@@ -58,6 +62,15 @@ class PatientCardWidget(QScrollArea):
         self.card = card
         content, layout = self._new_content()
         layout.addLayout(self._header(card, now.date()))
+        if not card.is_linked:
+            layout.addWidget(self._unlinked_note(card))
+            layout.addWidget(self._contact(card))
+            layout.addStretch(1)
+            self.setWidget(content)
+            self.verticalScrollBar().setValue(0)
+            return
+        if card.linked_unlinked_ids:
+            layout.addWidget(self._linked_note(card))
         layout.addWidget(self._contact(card))
         layout.addWidget(self._consent(card))
         layout.addWidget(self._care(card))
@@ -100,9 +113,50 @@ class PatientCardWidget(QScrollArea):
             facts.append(f"Born {format_date(card.birthdate, self._region)}" + (f" · {_age_text(age)}" if age is not None else ""))
         if card.chart_number:
             facts.append(f"Chart # {card.chart_number}")
-        facts.append(f"PMS # {card.pms_id}")
+        if card.pms_id:
+            facts.append(f"PMS # {card.pms_id}")
         box.addWidget(label(" · ".join(facts), "muted", selectable=True, wrap=True))
         return box
+
+    def _unlinked_note(self, card: PatientCard) -> QWidget:
+        note = Card()
+        note.setObjectName("Note")
+        row = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(icons.broken_link(size=18).pixmap(18, 18))
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        text = ("Unlinked patient: not a chart in the PMS" + (f" (created by {card.created_by})" if card.created_by else "")
+                + ". Link them to their chart once the PMS has one.")
+        row.addWidget(label(text, wrap=True), 1)
+        note.body.addLayout(row)
+        self.link_button = QPushButton("Link to PMS chart…")
+        self.link_button.setProperty("primary", True)
+        self.link_button.clicked.connect(lambda: self.link_requested.emit(card.unlinked_id))
+        self.link_button.setEnabled(self.can_link)
+        if not self.can_link:
+            self.link_button.setToolTip(self.link_right_text)
+        note.body.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return note
+
+    def _linked_note(self, card: PatientCard) -> QWidget:
+        note = Card()
+        note.setObjectName("Note")
+        note.body.addWidget(label("Linked: this chart was connected to an unlinked patient; their messages and "
+                                  "history are shown with the chart.", wrap=True))
+        buttons = QHBoxLayout()
+        unlinked_id = card.linked_unlinked_ids[0]
+        self.relink_button = QPushButton("Re-link…")
+        self.relink_button.clicked.connect(lambda: self.link_requested.emit(unlinked_id))
+        self.unlink_button = QPushButton("Unlink")
+        self.unlink_button.clicked.connect(lambda: self.unlink_requested.emit(unlinked_id))
+        for button in (self.relink_button, self.unlink_button):
+            button.setEnabled(self.can_link)
+            if not self.can_link:
+                button.setToolTip(self.link_right_text)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        note.body.addLayout(buttons)
+        return note
 
     def _contact(self, card: PatientCard) -> Card:
         section = Card("Contact")
