@@ -68,11 +68,21 @@ def test_nicknames_match_both_ways_but_are_reviewed(typed, charted):
     assert result.decision.kind is DecisionKind.REVIEW
 
 
-def test_recorded_preferred_name_counts_as_the_same_first_name():
+def test_recorded_preferred_name_is_a_strong_reason_but_still_reviewed():
     index = index_of(chart("c1", "Robert", "Smith", preferred_name="Bob"))
     result = match(Person("Bob", "Smith", BD), index)
-    assert Reason.PREFERRED_NAME in result.candidates[0].reasons
-    assert result.decision.kind is DecisionKind.AUTO_LINK and result.decision.candidate.chart_id == "c1"
+    top = result.candidates[0]
+    assert top.chart_id == "c1" and Reason.PREFERRED_NAME in top.reasons
+    assert top.weight > score(Person("Bob", "Smith", BD), chart("x", "Robert", "Smith")).weight  # beats a bare nickname
+    assert result.decision.kind is DecisionKind.REVIEW and result.decision.candidate.chart_id == "c1"
+    assert match(Person("Robert", "Smith", BD, preferred_name="Bob"), index).decision.kind is DecisionKind.AUTO_LINK
+
+
+def test_boy_girl_twins_going_by_the_same_short_name_are_not_linked():
+    # Alexandra's chart records that she goes by "Alex"; her uncharted twin Alexander is typed as "Alex".
+    index = index_of(chart("t", "Alexandra", "Garcia", date(2016, 5, 9), preferred_name="Alex", **SHARED))
+    result = match(Person("Alex", "Garcia", date(2016, 5, 9), **SHARED), index)
+    assert result.candidates[0].chart_id == "t" and result.decision.kind is DecisionKind.REVIEW
 
 
 def test_swapped_day_and_month_is_found_explained_and_reviewed():

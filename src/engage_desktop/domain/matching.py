@@ -18,6 +18,7 @@ a birthdate may be a ``date``, ``datetime`` or text such as ``1985-03-14``, ``19
 Blocking (which charts are compared at all)::
 
     blocking_keys(record) -> set[str]        # pure: the store may persist these in an indexed table
+    BLOCKING_KEYS_VERSION                    # bumped whenever the keys change (stored keys must be rebuilt)
     CandidateIndex(charts=())                # in-memory inverted index over those keys
         .add(chart) / .remove(chart_id) / .get(chart_id) / len(index) / chart_id in index
         .candidates(person) -> set[str]      # chart ids sharing at least one key
@@ -39,11 +40,12 @@ Scoring, ranking and the decision::
 How it decides (details and reasons in docs/matching.md): every field comparison adds a
 log-likelihood weight in bits (Fellegi-Sunter, with m/u probabilities written next to the
 weights below). The weights rank the candidates. An automatic link additionally needs all of:
-an exact birthdate, an exact first name (or the recorded preferred name: nicknames, typos and
-initials go to review because twins are often given related names), a last name that is the
-same, a previous name, a part of a compound name or one typo away (a different last name needs
-both phone and email to agree; a merely similar one needs one of them), not both phone and email
-contradicting, a weight of at least :data:`AUTO_LINK_MIN_WEIGHT`, no other candidate within
+an exact birthdate; the same first name (after folding case and accents; nicknames, preferred
+names, typos and initials go to review, because twins are often given related names or go by the
+same short name, Alexander and Alexandra both "Alex"); a last name that is the same, a recorded
+previous name, a part of a compound name or one typo away (a different last name needs both phone
+and email to agree; a merely similar one needs one of them); not both phone and email
+contradicting; a weight of at least :data:`AUTO_LINK_MIN_WEIGHT`, no other candidate within
 :data:`RIVAL_MARGIN` bits, and no other candidate with the same (or swapped, or one-digit-off)
 birthdate in the same family or with a similar last name or shared contact unless its first
 name clearly differs. That last rule is what keeps twins, siblings and parents apart.
@@ -72,10 +74,12 @@ from engage_desktop.domain.search import fold
 
 __all__ = [
     "AUTO_LINK_MIN_WEIGHT",
+    "BLOCKING_KEYS_VERSION",
     "MAX_BLOCK",
     "PRIOR_BITS",
     "REVIEW_MIN_WEIGHT",
     "RIVAL_MARGIN",
+    "RIVAL_WINDOW",
     "Candidate",
     "CandidateIndex",
     "ChartRecord",
@@ -110,6 +114,9 @@ RIVAL_WINDOW = 10
 """How many of the best candidates the decision looks at for rivals."""
 MAX_BLOCK = 2000
 """A blocking key shared by more charts than this (a placeholder birthdate, an office phone) is skipped."""
+
+BLOCKING_KEYS_VERSION = 2
+"""Changes whenever :func:`blocking_keys` files records under different keys: stored keys must then be rebuilt."""
 
 MAX_NAME = 80  # characters of a name that are looked at; garbage beyond that is ignored
 
@@ -417,6 +424,10 @@ def _phonetic(word: str) -> str:
     return code[:8] if code else word[:8]
 
 
+def _date_key(d: date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"  # strftime does not zero-pad years before 1000 everywhere
+
+
 def _swapped(d: date) -> date | None:
     if d.day > 12 or d.day == d.month:
         return None
@@ -468,13 +479,13 @@ class _Features:
         last_words = _last_name_words(record.last_name)
         self.last = "".join(last_words)
         parts = frozenset(w for w in last_words if len(w) > 1 and w not in _PARTICLES)
-        self.last_parts = parts if (len(last_words) > 1 or parts) else frozenset()
+        self.last_parts = parts
         self.previous = frozenset(p for p in map(_joined_name, record.previous_last_names) if p and p != self.last)
         bd = record.birthdate
         self.bd = bd
-        self.bd_key = bd.strftime("%Y%m%d") if bd else ""
+        self.bd_key = _date_key(bd) if bd else ""
         swapped = _swapped(bd) if bd else None
-        self.bd_swapped_key = swapped.strftime("%Y%m%d") if swapped else ""
+        self.bd_swapped_key = _date_key(swapped) if swapped else ""
         self.phones = frozenset(p for p in map(_phone_key, (record.phone, *record.other_phones)) if p)
         self.email = _email_key(record.email)
         self.postcode = _postcode_key(record.postcode)
@@ -629,7 +640,7 @@ class CandidateIndex:
         """The best ``limit`` candidates; ``exhaustive`` scores every chart (the brute-force baseline)."""
         return self._ranked(_Features(person), limit, exhaustive=exhaustive)
 
-    def _ranked(self, f: _Features, limit: int, *, exhaustive: bool = False, skip_id: str | None = None) -> list[Candidate]:
+    def _ranked(self, f: _Features, limit: int, *, exhaustive: bool = False) -> list[Candidate]:
         features, charts = self._features, self._charts
         slots: Iterable[int] = range(len(features)) if exhaustive else self._candidate_slots(f)
         scored = []
@@ -638,14 +649,7 @@ class CandidateIndex:
             if cf is None:
                 continue
             scored.append((_compare(f, cf)[0], s))
-        best = heapq.nlargest(limit + (1 if skip_id else 0), scored, key=_best_first)
-        out = []
-        for _, s in best:
-            chart = charts[s]
-            if chart is None or chart.id == skip_id:
-                continue
-            out.append(_candidate(f, features[s], chart))  # type: ignore[arg-type]
-        return out[:limit]
+        return [_candidate(f, features[s], charts[s]) for _, s in heapq.nlargest(limit, scored, key=_best_first)]  # type: ignore[arg-type]
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -847,10 +851,10 @@ def _probability(weight: float) -> float:
     return 1.0 / (1.0 + math.pow(2.0, exponent))
 
 
-def _candidate(p: _Features, c: _Features, chart: ChartRecord | None, chart_id: str | None = None) -> Candidate:
+def _candidate(p: _Features, c: _Features, chart: ChartRecord | None) -> Candidate:
     w, b, fl, ll, ph, em, pc, transposed = _compare(p, c)
     return Candidate(
-        chart_id=chart.id if chart is not None else (chart_id or ""),
+        chart_id=chart.id if chart is not None else "",
         score=_probability(w),
         weight=w,
         reasons=_reasons(b, fl, ll, ph, em, pc, transposed),
@@ -911,8 +915,11 @@ def decide(person: Person | ChartRecord, ranked: list[Candidate]) -> Decision:
     why: list[str] = []
     if c.birthdate is not Level.EXACT:
         why.append("birthdate is not an exact match")
-    if c.first_name not in (Level.EXACT, Level.PREFERRED):
-        why.append("first name is not the same (nicknames, typos and initials are reviewed: twins often have related names)")
+    if c.first_name is not Level.EXACT:
+        why.append(
+            "first name is not the same (nicknames, preferred names, typos and initials are reviewed: "
+            "twins often have related names or go by the same short name)"
+        )
     corroborations = (c.phone is Level.EXACT) + (c.email is Level.EXACT)
     if c.last_name in (Level.DIFFERENT, Level.MISSING) and corroborations < 2:
         why.append("last name differs (or is missing): both phone and email must agree")
