@@ -227,7 +227,6 @@ class PatientsPage(PatientsView):
     def _on_changes(self, changes: object, _initiator: object) -> None:
         if isinstance(changes, frozenset | set) and "patients" not in changes and "appointments" not in changes:
             return
-        # the list keeps the current card; after a create or link that is the person concerned
         self.search_now()
         if self._card_id is not None:
             self.open_card(self._card_id)

@@ -238,14 +238,13 @@ class SqlPatientQueries:
                                          valid=bool(u.mobile_phone), raw=u.mobile_phone_raw))
         if u.email:
             contacts.append(ContactPoint(kind="Email", display=u.email, valid=True, raw=u.email))
-        text_ok = "yes" if u.contact_preference == "text" else "unknown"
-        email_ok = "yes" if u.contact_preference == "email" else "unknown"
         return PatientCard(
             id=-u.id, pms_id="", name=format_name(u.first_name, u.last_name, u.preferred_name), first_name=u.first_name,
             last_name=u.last_name, preferred_name=u.preferred_name, birthdate=u.birthdate, status=LinkState.UNLINKED.value,
-            gender="unknown", chart_number="", contacts=tuple(contacts), address="", text_consent=text_ok,
-            email_consent=email_ok, sms_opt_out=False, email_opt_out=False,
-            preferred_contact={"text": "text", "email": "email"}.get(u.contact_preference, "none"),
+            # A contact preference is not consent: consent stays unknown until the consent rules record it.
+            gender="unknown", chart_number="", contacts=tuple(contacts), address="", text_consent="unknown",
+            email_consent="unknown", sms_opt_out=False, email_opt_out=False,
+            preferred_contact=u.contact_preference,  # ContactPreference values are ContactMethod values
             primary_provider="", secondary_provider="", location=self._location_names().get(u.location_id or "", ""),
             guarantor_id=None, is_guarantor=False, language="", first_visit=None, last_visit_at=None, recall_due=None,
             is_linked=False, unlinked_id=u.id, created_by=u.created_by,

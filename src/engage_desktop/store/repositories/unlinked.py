@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engage_desktop.domain.matching import MAX_BLOCK, ChartRecord, Person, blocking_keys
 from engage_desktop.domain.pms_records import PatientStatus, Phone, PmsPatient
 from engage_desktop.domain.search import search_keys
-from engage_desktop.domain.unlinked import ContactPreference, LinkState, NewUnlinked, Source, UnlinkedPatient
+from engage_desktop.domain.unlinked import ContactPreference, LinkState, NewUnlinked, Source, UnlinkedPatient, person_of
 from engage_desktop.store.models import (
     PatientMatchKey,
     PatientRecord,
@@ -31,11 +31,6 @@ def chart_record(p: PatientRecord) -> ChartRecord:
                        other_phones=tuple(x for x in (p.home_phone or p.home_phone_raw, p.work_phone or p.work_phone_raw)
                                           if x),
                        family_id=p.guarantor_id)
-
-
-def _person_of_row(u: UnlinkedPatientRecord) -> Person:
-    return Person(first_name=u.first_name, last_name=u.last_name, birthdate=u.birthdate, phone=u.mobile_phone,
-                  email=u.email, preferred_name=u.preferred_name or None)
 
 
 def _dto(r: UnlinkedPatientRecord) -> UnlinkedPatient:
@@ -64,13 +59,6 @@ class SqlUnlinkedRepository:
     def get(self, unlinked_id: int) -> UnlinkedPatient | None:
         row = self.session.get(UnlinkedPatientRecord, unlinked_id)
         return _dto(row) if row is not None else None
-
-    def get_many(self, ids: Sequence[int]) -> dict[int, UnlinkedPatient]:
-        out: dict[int, UnlinkedPatient] = {}
-        for i in range(0, len(ids), _CHUNK):
-            stmt = select(UnlinkedPatientRecord).where(UnlinkedPatientRecord.id.in_(list(ids[i : i + _CHUNK])))
-            out.update((r.id, _dto(r)) for r in self.session.scalars(stmt))
-        return out
 
     def linked_to(self, pms_id: str) -> list[UnlinkedPatient]:
         stmt = select(UnlinkedPatientRecord).where(UnlinkedPatientRecord.linked_pms_id == pms_id,
@@ -105,7 +93,7 @@ class SqlUnlinkedRepository:
         for i in range(0, len(ids), _CHUNK):
             stmt = select(UnlinkedPatientRecord).where(UnlinkedPatientRecord.id.in_(ids[i : i + _CHUNK]),
                                                        UnlinkedPatientRecord.status == LinkState.UNLINKED.value)
-            out.extend((r.id, _person_of_row(r)) for r in self.session.scalars(stmt) if r.id != exclude)
+            out.extend((r.id, person_of(_dto(r))) for r in self.session.scalars(stmt) if r.id != exclude)
         return out
 
     def _blocked_ids(self, key_col, id_col, keys: Iterable[str]) -> list[int]:
@@ -127,7 +115,7 @@ class SqlUnlinkedRepository:
                              phones=(Phone(raw=row.mobile_phone_raw, e164=row.mobile_phone),) if row.mobile_phone else ())
         if tokens:
             self.session.execute(insert(UnlinkedSearchToken), [{"token": t, "unlinked_id": row.id} for t in sorted(tokens)])
-        keys = blocking_keys(_person_of_row(row))
+        keys = blocking_keys(person_of(_dto(row)))
         if keys:
             self.session.execute(insert(UnlinkedMatchKey), [{"key": k, "unlinked_id": row.id} for k in sorted(keys)])
 

@@ -4,7 +4,7 @@ when the person looks like a chart or an unlinked patient that already exists.""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QPushButton, QVBoxLayout, QWidget
 
 from engage_desktop.domain.errors import ValidationFailed
 from engage_desktop.domain.unlinked import ContactPreference, UnlinkedInput
@@ -40,13 +40,13 @@ class CreatePatientDialog(FormDialog):
         self.location.setFixedWidth(FIELD_WIDTH)
         for pms_id, name in locations:
             self.location.addItem(name, pms_id)
-        self.location_error = self._add_widget_row("location_id", "Location *", self.location)
+        self.add_row("location_id", "Location *", self.location)
         self.location.setEnabled(len(locations) > 1)
         self.preference = QComboBox()
         self.preference.setFixedWidth(FIELD_WIDTH)
         for choice in ContactPreference:
             self.preference.addItem(choice.label, choice.value)
-        self.preference_error = self._add_widget_row("contact_preference", "Contact by", self.preference)
+        self.add_row("contact_preference", "Contact by", self.preference)
 
         self.warning = QFrame()
         self.warning.setObjectName("WarningBox")
@@ -58,15 +58,6 @@ class CreatePatientDialog(FormDialog):
         for edit in self.fields.values():
             edit.textEdited.connect(self._reset_warning)
 
-    def _add_widget_row(self, key: str, caption: str, widget: QWidget) -> QLabel:
-        self.form.addRow(caption, widget)
-        error = label("", "error", width=FIELD_WIDTH)
-        error.hide()
-        self.form.addRow("", error)
-        self.form.setRowVisible(error, False)
-        self.errors[key] = error
-        return error
-
     def data(self) -> UnlinkedInput:
         return UnlinkedInput(first_name=self.first_name.text(), last_name=self.last_name.text(),
                              preferred_name=self.preferred_name.text(), birthdate=self.birthdate.text(),
@@ -76,7 +67,7 @@ class CreatePatientDialog(FormDialog):
     def submit(self) -> None:
         if self._busy:
             return
-        self._hide_errors()
+        self.clear_errors()
         self.set_busy(True, "Creating…")
         self._runner.run(self._services.create_unlinked_patient, self.data(), self._confirmed,
                          on_success=self._done, on_failure=self._failed, owner=self)
@@ -94,22 +85,9 @@ class CreatePatientDialog(FormDialog):
         self.ok_button.setText("Create anyway" if self._confirmed else "Create")
         if isinstance(exc, ValidationFailed):
             for key, text in exc.errors.items():
-                if key in self.fields:
-                    self.show_error(key, text)
-                elif key in self.errors:
-                    self.errors[key].setText(text)
-                    self.form.setRowVisible(self.errors[key], True)
-                else:
-                    self.show_error(None, text)
+                self.show_error(key, text)
             return
         self.show_error(None, user_message(exc))
-
-    def _hide_errors(self) -> None:
-        for error in self.errors.values():
-            if error.text():
-                error.setText("")
-                self.form.setRowVisible(error, False)
-        self.message.hide()
 
     def _show_lookalikes(self, lookalikes: tuple[MatchCandidate, ...]) -> None:
         while self.warning_box.count():

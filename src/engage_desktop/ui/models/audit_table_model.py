@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from engage_desktop.services.audit import AuditRow
 from engage_desktop.ui import theme
 from engage_desktop.ui.formatting import format_timestamp
-
-Index = QModelIndex | QPersistentModelIndex
+from engage_desktop.ui.models.base import ColumnsTableModel, Index
 
 
 class Column(IntEnum):
@@ -48,7 +47,9 @@ RowRole = Qt.ItemDataRole.UserRole + 1  # the AuditRow
 SortRole = Qt.ItemDataRole.UserRole + 2  # a comparable value for the cell
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(ColumnsTableModel):
+    COLUMNS = Column
+
     def __init__(self, *, region: str = "US", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._region = region
@@ -68,21 +69,8 @@ class AuditTableModel(QAbstractTableModel):
         return next((i for i, row in enumerate(self._rows) if row.id == record_id), None)
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
-            return Column(section).title
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

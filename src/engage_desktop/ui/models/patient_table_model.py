@@ -14,12 +14,13 @@ from datetime import date
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from engage_desktop.domain.views import PatientListRow, SearchResult
 from engage_desktop.ui import icons, theme
 from engage_desktop.ui.formatting import format_date, status_label
+from engage_desktop.ui.models.base import ColumnsTableModel, Index
 from engage_desktop.ui.tasks import TaskRunner, user_message
 
 PAGE_SIZE = 200
@@ -27,7 +28,6 @@ MAX_CACHED_PAGES = 100  # 20,000 rows; older pages are dropped and re-read if sc
 LOADING = "Loading…"
 
 RowLoader = Callable[[Sequence[int]], list[PatientListRow]]
-Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(IntEnum):
@@ -59,7 +59,9 @@ SortRole = Qt.ItemDataRole.UserRole + 2  # a comparable value for the cell
 IdRole = Qt.ItemDataRole.UserRole + 3  # the patient id, known even before the row loads
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(ColumnsTableModel):
+    COLUMNS = Column
+
     def __init__(self, load_rows: RowLoader, runner: TaskRunner, *, region: str = "US",
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -148,21 +150,8 @@ class PatientTableModel(QAbstractTableModel):
         self._runner.task_did_fail.emit(user_message(exc))
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
-            return Column(section).title
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
 from engage_desktop.domain.sign_in import locked_until
 from engage_desktop.domain.users import UserAccount
 from engage_desktop.ui import theme
 from engage_desktop.ui.formatting import format_date, local_clock, local_time, relative_time
+from engage_desktop.ui.models.base import ColumnsTableModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 ALL_LOCATIONS = "All locations"
 
 
@@ -122,7 +122,9 @@ def last_sign_in_text(user: UserAccount, *, now: datetime | None = None, region:
 
 
 # -- the model ---------------------------------------------------------------------------------
-class UserTableModel(QAbstractTableModel):
+class UserTableModel(ColumnsTableModel):
+    COLUMNS = Column
+
     def __init__(self, *, region: str = "US", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._region = region
@@ -156,21 +158,8 @@ class UserTableModel(QAbstractTableModel):
         return next((i for i, u in enumerate(self._users) if u.id == user_id), None)
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
-            return Column(section).title
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def _row_count(self) -> int:
+        return len(self._users)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._users):

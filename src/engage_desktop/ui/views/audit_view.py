@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from engage_desktop.domain.rights import Right
 from engage_desktop.ui.models.audit_table_model import Column
-from engage_desktop.ui.widgets.common import Card, label
+from engage_desktop.ui.widgets.common import Card, label, list_table
 from engage_desktop.ui.widgets.rights import missing_right_text
 
 TITLE = "Audit log"
@@ -127,25 +126,10 @@ class AuditLogView(QWidget):
             edit.calendarWidget().setFirstDayOfWeek(Qt.DayOfWeek.Sunday if month_first else Qt.DayOfWeek.Monday)
 
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = list_table(ROW_HEIGHT)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = table.verticalHeader()
-        vertical.hide()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        horizontal = table.horizontalHeader()
-        horizontal.setHighlightSections(False)
-        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        horizontal.setMinimumSectionSize(60)
-        horizontal.setStretchLastSection(True)  # Details
+        table.horizontalHeader().setStretchLastSection(True)  # Details
         return table
 
     def apply_column_widths(self) -> None:

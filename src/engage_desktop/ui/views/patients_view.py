@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from engage_desktop.ui import icons
 from engage_desktop.ui.models.patient_table_model import Column
-from engage_desktop.ui.widgets.common import label
+from engage_desktop.ui.widgets.common import label, list_table
 from engage_desktop.ui.widgets.patient_card import PatientCardWidget
 
 SEARCH_PLACEHOLDER = "Search by name, birthdate, phone, email or chart #"
@@ -97,24 +96,8 @@ class PatientsView(QWidget):
         splitter.setSizes([800, 400])
 
     def _build_table(self) -> QTableView:
-        table = QTableView()
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = list_table(ROW_HEIGHT)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = table.verticalHeader()
-        vertical.hide()
-        # Fixed row heights: the view never measures 100,000 rows, so scrolling stays instant.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        horizontal = table.horizontalHeader()
-        horizontal.setHighlightSections(False)
-        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        horizontal.setMinimumSectionSize(60)
         return table
 
     def _elide_left(self, column: Column) -> None:

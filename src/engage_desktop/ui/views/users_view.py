@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
 from engage_desktop.domain.rights import Role
 from engage_desktop.ui.models.user_table_model import Column
 from engage_desktop.ui.widgets.access import LocationAccess, RightsChecklist
-from engage_desktop.ui.widgets.common import Card, label, rule, section_title
+from engage_desktop.ui.widgets.common import Card, label, list_table, rule, section_title
 
 FIELD_WIDTH = 340
 WIDE_FIELD_WIDTH = 560  # error lines under the rights and the locations (a fixed width wraps predictably)
@@ -69,23 +67,8 @@ class UsersView(QWidget):
         header.addWidget(self.add_button)
         card.body.addLayout(header)
 
-        table = QTableView()
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table = list_table(ROW_HEIGHT)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        vertical = table.verticalHeader()
-        vertical.hide()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        horizontal = table.horizontalHeader()
-        horizontal.setHighlightSections(False)
-        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        horizontal.setMinimumSectionSize(60)
         self.table = table
         card.body.addWidget(table)
         return card

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def label(text: str = "", role: str = "", *, wrap: bool = False, selectable: bool = False,
@@ -117,3 +126,27 @@ class ElidedLabel(QLabel):
         if shown != self.text():
             self.setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+def list_table(row_height: int) -> QTableView:
+    """The read-only list every screen uses: whole-row single selection, no grid, left headers.
+
+    Rows have a fixed height, so the view never measures its rows (100,000 patients scroll at once).
+    """
+    table = QTableView()
+    table.setAlternatingRowColors(True)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    vertical = table.verticalHeader()
+    vertical.hide()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(row_height)
+    horizontal = table.horizontalHeader()
+    horizontal.setHighlightSections(False)
+    horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    horizontal.setMinimumSectionSize(60)
+    return table

@@ -50,38 +50,50 @@ class FormDialog(QDialog):
         self.outer.addLayout(self.buttons)
         self._busy = False
 
-    def add_field(self, key: str, caption: str, *, password: bool = False, hint: str = "") -> QLineEdit:
-        edit = QLineEdit()
-        edit.setFixedWidth(FIELD_WIDTH)
-        if password:
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.textChanged.connect(lambda _text, k=key: self._clear_error(k))
-        self.form.addRow(caption, edit)
+    def add_row(self, key: str, caption: str, widget: QWidget, *, hint: str = "") -> None:
+        """A field of any kind, with the row for its error under it (see ``show_error``)."""
+        self.form.addRow(caption, widget)
         error = label("", "error", width=FIELD_WIDTH)
         error.hide()
         self.form.addRow("", error)
         self.form.setRowVisible(error, False)
         if hint:
             self.form.addRow("", label(hint, "small", width=FIELD_WIDTH))
-        self.fields[key], self.errors[key] = edit, error
+        self.errors[key] = error
+
+    def add_field(self, key: str, caption: str, *, password: bool = False, hint: str = "") -> QLineEdit:
+        edit = QLineEdit()
+        edit.setFixedWidth(FIELD_WIDTH)
+        if password:
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.textChanged.connect(lambda _text, k=key: self._clear_error(k))
+        self.add_row(key, caption, edit, hint=hint)
+        self.fields[key] = edit
         return edit
 
     def show_error(self, key: str | None, text: str) -> None:
+        """Under the field ``key`` (a text field is also marked and focused); otherwise above the buttons."""
         if key in self.errors:
             self.errors[key].setText(text)
             self.form.setRowVisible(self.errors[key], True)
-            theme.restyle(self.fields[key], "invalid", True)
-            self.fields[key].setFocus()
-            self.fields[key].selectAll()
+            if key in self.fields:
+                theme.restyle(self.fields[key], "invalid", True)
+                self.fields[key].setFocus()
+                self.fields[key].selectAll()
         else:
             self.message.setText(text)
             self.message.show()
+
+    def clear_errors(self) -> None:
+        for key in self.errors:
+            self._clear_error(key)
 
     def _clear_error(self, key: str) -> None:
         if self.errors[key].text():
             self.errors[key].setText("")
             self.form.setRowVisible(self.errors[key], False)
-            theme.restyle(self.fields[key], "invalid", False)
+            if key in self.fields:
+                theme.restyle(self.fields[key], "invalid", False)
         self.message.hide()
 
     def set_busy(self, busy: bool, text: str = "") -> None:
