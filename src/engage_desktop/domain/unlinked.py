@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from engage_desktop.domain.contacts import normalize_email, normalize_phone
 from engage_desktop.domain.matching import Person
@@ -172,6 +172,46 @@ class UnlinkedPatient:
     linked_pms_id: str | None = None  # the chart's PMS id once linked
     merged_into_id: int | None = None
     created_by: str = ""
+    verified_at: datetime | None = None
+    verified_by: str | None = None
+    pms_request: str | None = None  # PmsRequest value once "Create in PMS" was used
+    pms_requested_at: datetime | None = None
+    pending_pms_id: str | None = None  # the chart id the PMS API returned, until a sync brings the chart
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(x for x in (self.first_name, f"({self.preferred_name})" if self.preferred_name else "",
+                                    self.last_name) if x)
+
+
+class PmsRequest(enum.StrEnum):
+    API = "api"  # created through the PMS's API; the next sync links it by id
+    HANDOFF = "handoff"  # staff were given the details to type into the PMS; the next sync links it
+
+
+class PairKind(enum.StrEnum):
+    CHART = "chart"  # an unlinked patient and a chart: link them?
+    UNLINKED = "unlinked"  # two unlinked patients: the same person?
+
+
+class PairStatus(enum.StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"  # "not the same person": never proposed again
+    RESOLVED = "resolved"  # linked or merged
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPairRow:
+    """A stored proposal from the review job (see store model ``MatchPair``)."""
+
+    id: int
+    kind: PairKind
+    unlinked_id: int
+    other_ref: str  # the chart's PMS id, or the other unlinked patient's id as text
+    score: float
+    reasons: tuple[tuple[str, bool], ...]  # (label, is_conflict)
+    status: PairStatus
+    found_at: datetime | None = None
 
 
 def person_of(u: NewUnlinked | UnlinkedPatient) -> Person:

@@ -20,7 +20,15 @@ from engage_desktop.domain.matching import RIVAL_WINDOW, Candidate, Person, Reas
 from engage_desktop.domain.pms_records import format_name
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
-from engage_desktop.domain.unlinked import LinkState, Source, UnlinkedInput, UnlinkedPatient, clean_unlinked, person_of
+from engage_desktop.domain.unlinked import (
+    LinkState,
+    PairStatus,
+    Source,
+    UnlinkedInput,
+    UnlinkedPatient,
+    clean_unlinked,
+    person_of,
+)
 from engage_desktop.services.audit import record
 
 LOOKALIKE_MIN_SCORE = 0.5  # below this a person is not worth a warning on create
@@ -70,7 +78,7 @@ def _labels(reasons: Iterable[Reason]) -> tuple[tuple[str, ...], tuple[str, ...]
     return (tuple(r.label for r in reasons if not r.is_conflict), tuple(r.label for r in reasons if r.is_conflict))
 
 
-def _dto(c: Candidate, *, list_id: int, pms_id: str, person: Person | None = None) -> MatchCandidate:
+def candidate_view(c: Candidate, *, list_id: int, pms_id: str, person: Person | None = None) -> MatchCandidate:
     who = c.chart if c.chart is not None else person
     assert who is not None
     reasons, conflicts = _labels(c.reasons)
@@ -88,12 +96,12 @@ def _ranked_charts(uow, person: Person, *, actor: Actor, limit: int) -> list[tup
 
 
 def _lookalikes(uow, person: Person, *, actor: Actor, exclude: int | None = None, limit: int = 5) -> tuple[MatchCandidate, ...]:
-    out = [_dto(c, list_id=int(c.chart_id), pms_id=pms_id)
+    out = [candidate_view(c, list_id=int(c.chart_id), pms_id=pms_id)
            for c, pms_id in _ranked_charts(uow, person, actor=actor, limit=limit) if c.score >= LOOKALIKE_MIN_SCORE]
     for unlinked_id, other in uow.unlinked.unlinked_candidates(person, exclude=exclude):
         c = score_pair(person, other)
         if c.score >= LOOKALIKE_MIN_SCORE:
-            out.append(_dto(c, list_id=-unlinked_id, pms_id="", person=other))
+            out.append(candidate_view(c, list_id=-unlinked_id, pms_id="", person=other))
     out.sort(key=lambda m: -m.score)
     return tuple(out[:limit])
 
@@ -127,14 +135,14 @@ def link_candidates(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id
     """The charts that may be this person, best first, each with its reasons; and the engine's view."""
     actor.require(Right.LINK_PATIENTS)
     with uow_factory() as uow:
-        found = _visible(uow, actor, unlinked_id)
+        found = visible_unlinked(uow, actor, unlinked_id)
         person = person_of(found)
         # The decision looks further down the list than the user does: a close rival blocks certainty.
         ranked = _ranked_charts(uow, person, actor=actor, limit=max(limit, RIVAL_WINDOW))
         decision = decide(person, [c for c, _ in ranked])
     best = int(decision.candidate.chart_id) if decision.candidate is not None else None
     return LinkProposal(unlinked=found,
-                        candidates=tuple(_dto(c, list_id=int(c.chart_id), pms_id=p) for c, p in ranked[:limit]),
+                        candidates=tuple(candidate_view(c, list_id=int(c.chart_id), pms_id=p) for c, p in ranked[:limit]),
                         decision=decision.kind.value, best_list_id=best)
 
 
@@ -143,7 +151,7 @@ def link_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: i
     """Link (or re-link, when already linked) an unlinked patient to the chart with mirror id ``chart_id``."""
     actor.require(Right.LINK_PATIENTS)
     with uow_factory() as uow:
-        found = _visible(uow, actor, unlinked_id)
+        found = visible_unlinked(uow, actor, unlinked_id)
         if found.state is LinkState.MERGED:
             raise LinkError("This person was merged into another unlinked patient; link that one instead.")
         pms_id = uow.patients.pms_ids([chart_id]).get(chart_id)
@@ -153,7 +161,10 @@ def link_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: i
         if found.linked_pms_id == pms_id:
             return found
         action = "patient.relink" if found.state is LinkState.LINKED else "patient.link"
-        uow.unlinked.set_link(unlinked_id, pms_id, by=actor.username, now=now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        uow.unlinked.set_link(unlinked_id, pms_id, by=actor.username, now=now)
+        # Open proposals about this person are settled by the link (a new run proposes afresh if needed).
+        uow.unlinked.decide_pairs(status=PairStatus.RESOLVED, by=actor.username, now=now, unlinked_ids=[unlinked_id])
         record(uow, actor, action, entity_type="unlinked_patient", entity_id=str(unlinked_id), patient_ref=f"pms:{pms_id}",
                details={"before": {"chart": found.linked_pms_id}, "after": {"chart": pms_id}})
         uow.commit()
@@ -165,7 +176,7 @@ def unlink_patient(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id:
     """Undo a link: the unlinked patient is back in the list with everything it had."""
     actor.require(Right.LINK_PATIENTS)
     with uow_factory() as uow:
-        found = _visible(uow, actor, unlinked_id)
+        found = visible_unlinked(uow, actor, unlinked_id)
         if found.state is not LinkState.LINKED:
             return found
         uow.unlinked.set_link(unlinked_id, None, by=actor.username, now=now or datetime.now(UTC))
@@ -183,7 +194,7 @@ def links_of_chart(*, uow_factory: UnitOfWorkFactory, actor: Actor, pms_id: str)
                 if u.location_id is None or actor.sees_location(u.location_id)]
 
 
-def _visible(uow, actor: Actor, unlinked_id: int) -> UnlinkedPatient:
+def visible_unlinked(uow, actor: Actor, unlinked_id: int) -> UnlinkedPatient:
     found = uow.unlinked.get(unlinked_id)
     if found is None or (found.location_id is not None and not actor.sees_location(found.location_id)):
         raise LinkError("That unlinked patient no longer exists (or is not in your locations).")

@@ -11,6 +11,7 @@ from engage_desktop.store.models.mirror import (
     RecallRecord,
 )
 from engage_desktop.store.models.unlinked import (
+    MatchPair,
     PatientMatchKey,
     UnlinkedMatchKey,
     UnlinkedPatientRecord,
@@ -19,6 +20,7 @@ from engage_desktop.store.models.unlinked import (
 from engage_desktop.store.models.users import AuditRecord, UserRecord
 
 __all__ = [
+    "MatchPair",
     "PatientMatchKey",
     "UnlinkedMatchKey",
     "UnlinkedPatientRecord",

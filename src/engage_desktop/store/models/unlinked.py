@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage_desktop.store.base import Base
@@ -35,6 +35,15 @@ class UnlinkedPatientRecord(Base):
     linked_at: Mapped[datetime | None]
     linked_by: Mapped[str | None] = mapped_column(String(64))
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # A CSV row's import key (from the file, or a hash of the row): re-importing creates nothing new.
+    import_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    verified_at: Mapped[datetime | None]  # someone compared the link side by side and confirmed it
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    # "Create in PMS": how it was asked for (api, handoff), when, and the chart id the API returned;
+    # the first sync that brings that chart links it.
+    pms_request: Mapped[str | None] = mapped_column(String(16))
+    pms_requested_at: Mapped[datetime | None]
+    pending_pms_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime]
@@ -74,3 +83,23 @@ class UnlinkedMatchKey(Base):
     unlinked_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("unlinked_patient.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class MatchPair(Base):
+    """A proposal for staff: this unlinked patient may be that chart (kind "chart", ``other_ref`` =
+    the chart's PMS id) or that other unlinked patient (kind "unlinked", ``other_ref`` = its id;
+    ``unlinked_id`` is always the smaller id). Dismissed pairs stay, so they are never proposed again."""
+
+    __tablename__ = "match_pair"
+    __table_args__ = (UniqueConstraint("kind", "unlinked_id", "other_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    unlinked_id: Mapped[int] = mapped_column(Integer, ForeignKey("unlinked_patient.id", ondelete="CASCADE"), index=True)
+    other_ref: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[label, is_conflict], ...]
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, dismissed, resolved
+    found_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
