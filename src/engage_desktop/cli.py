@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sync = sub.add_parser("sync", help="sync the PMS mirror now")
     sync.add_argument("--full", action="store_true", help="full reconciliation instead of changes only")
+    sub.add_parser("auto-link", help="link unlinked patients to charts where certain; queue the rest for review")
     sub.add_parser("test-connection", help="test the PMS connection and report what is missing")
     sub.add_parser("migrate", help="upgrade the local database schema")
     sub.add_parser("check-audit", help="verify the audit log's hash chain; exit 1 when it is broken")
@@ -77,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             if result.detail:
                 print(f"Driver said: {result.detail}")
             return 0 if result.ok else 1
+        if args.command == "auto-link":
+            print(container.services.auto_link().summary)
+            return 0
         if args.command == "sync":
             from engage_desktop.services.pms_sync import FULL, INCREMENTAL
 

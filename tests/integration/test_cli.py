@@ -11,13 +11,15 @@ from engage_desktop.config import load_config
 def test_demo_practice_sync_and_connection_test_from_the_command_line(tmp_path, capsys):
     assert main(["--demo", "--data-dir", str(tmp_path), "sync"]) == 0
     out = capsys.readouterr().out
-    assert "Sync finished" in out and "rows read" in out
+    assert "Sync finished" in out and "rows read" in out and "Checked 0 unlinked patients" in out  # auto-link ran
     config = load_config(data_dir=tmp_path)
     assert config.demo_pms_path.is_file()
     assert (tmp_path / "engage.db").is_file()
     assert main(["--demo", "--data-dir", str(tmp_path), "test-connection"]) == 0
     assert "OK: Connected to Open Dental" in capsys.readouterr().out
     assert main(["--demo", "--data-dir", str(tmp_path), "sync"]) == 0  # incremental now
+    assert main(["--demo", "--data-dir", str(tmp_path), "auto-link"]) == 0
+    assert "linked 0 automatically" in capsys.readouterr().out
     log = (tmp_path / "logs" / "engage.log").read_text(encoding="utf-8")
     assert "@example" not in log  # no patient contact details in the log
 

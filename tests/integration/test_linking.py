@@ -168,3 +168,46 @@ def test_the_card_of_an_unlinked_patient_and_of_a_linked_chart(uow_factory):
     assert patients.patient_card(uow_factory=uow_factory, actor=DESK, patient_id=-ada.id) is None  # it is the chart now
     chart = patients.patient_card(uow_factory=uow_factory, actor=DESK, patient_id=katherine)
     assert chart.is_linked and chart.linked_unlinked_ids == (ada.id,)
+
+
+def test_verify_shows_the_chart_beside_the_person_and_confirming_is_audited(uow_factory):
+    kate = create(uow_factory, first_name="Katherine", last_name="Okafor", birthdate="03/14/1984",
+                  mobile="(971) 555-0123", confirmed=True).patient
+    linking.link_patient(uow_factory=uow_factory, actor=DESK, unlinked_id=kate.id, chart_id=mirror_id(uow_factory, "101"))
+    seen = linking.link_comparison(uow_factory=uow_factory, actor=DESK, unlinked_id=kate.id)
+    fields = {f.label: f for f in seen.fields}
+    assert seen.chart.pms_id == "101"
+    assert fields["Birthdate"].agrees is True and fields["Birthdate"].chart == date(1984, 3, 14)
+    assert fields["Mobile"].agrees is False and fields["Mobile"].unlinked == "+19715550123"
+    assert fields["Email"].agrees is None  # the person gave none
+    assert fields["Location"].agrees is True and fields["Location"].chart == "Main Street"
+    verified = linking.confirm_link(uow_factory=uow_factory, actor=DESK, unlinked_id=kate.id)
+    assert verified.verified_by == "maria" and audit_actions(uow_factory)[-1] == "patient.link_verified"
+    card = patients.patient_card(uow_factory=uow_factory, actor=DESK, patient_id=mirror_id(uow_factory, "101"))
+    assert card.link_verified_by == "maria"
+    # Re-linking makes a new link that nobody has verified yet.
+    relinked = linking.link_patient(uow_factory=uow_factory, actor=DESK, unlinked_id=kate.id,
+                                    chart_id=mirror_id(uow_factory, "104"))
+    assert relinked.verified_by is None
+    with pytest.raises(PermissionDenied):
+        linking.confirm_link(uow_factory=uow_factory, actor=VIEWER, unlinked_id=kate.id)
+
+
+def test_verify_of_a_person_who_is_not_linked_says_so(uow_factory):
+    ada = create(uow_factory).patient
+    with pytest.raises(linking.LinkError, match="not linked"):
+        linking.link_comparison(uow_factory=uow_factory, actor=DESK, unlinked_id=ada.id)
+
+
+def test_the_handoff_card_holds_exactly_what_to_type_and_marking_it_is_audited(uow_factory):
+    ada = create(uow_factory, birthdate="07/04/1990", email="ada@example.com", preferred_name="Addie").patient
+    card = linking.handoff_card(uow_factory=uow_factory, actor=DESK, unlinked_id=ada.id, vendor="Dentrix")
+    assert dict(card.fields) == {"Last name": "Newcomer", "First name": "Ada", "Preferred name": "Addie",
+                                 "Birthdate": "07/04/1990", "Mobile (wireless) phone": "(503) 555-0199",
+                                 "Email": "ada@example.com", "Location / clinic": "Main Street"}
+    assert card.text.startswith("New patient for Dentrix") and "Birthdate:" in card.text
+    marked = linking.mark_handed_off(uow_factory=uow_factory, actor=DESK, unlinked_id=ada.id)
+    assert marked.pms_request == "handoff" and marked.pms_requested_at is not None
+    assert audit_actions(uow_factory)[-1] == "patient.create_in_pms"
+    shown = patients.patient_card(uow_factory=uow_factory, actor=DESK, patient_id=-ada.id)
+    assert shown.pms_request == "handoff"

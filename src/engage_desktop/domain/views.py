@@ -114,8 +114,12 @@ class PatientCard:
     is_linked: bool = True
     unlinked_id: int | None = None
     created_by: str = ""
-    # A chart that unlinked patients were linked to: their ids (for Unlink / Re-link).
+    pms_request: str = ""  # "api" or "handoff" once Create in PMS was used
+    pms_requested_at: datetime | None = None
+    pending_pms_id: str = ""  # the chart id the PMS API returned; the next sync links it
+    # A chart that unlinked patients were linked to: their ids (for Verify / Unlink / Re-link).
     linked_unlinked_ids: tuple[int, ...] = ()
+    link_verified_by: str = ""  # who last compared the link side by side and confirmed it
 
 
 @dataclass(frozen=True, slots=True)

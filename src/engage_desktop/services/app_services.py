@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,11 @@ from engage_desktop.domain.errors import NotSignedIn
 from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.domain.ports import PasswordHasher, SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.practice_settings import LocationSettings
-from engage_desktop.domain.rights import Actor, Right, Role
+from engage_desktop.domain.rights import SYSTEM, Actor, Right, Role
 from engage_desktop.domain.unlinked import UnlinkedInput, UnlinkedPatient
 from engage_desktop.domain.users import UserAccount
 from engage_desktop.domain.views import MirrorStats, PatientCard, PatientListRow, SearchResult
-from engage_desktop.services import audit, linking, patients, pms_connection, practice_settings, users
+from engage_desktop.services import audit, linking, patients, pms_connection, practice_settings, review, users
 from engage_desktop.services.audit import AuditFilter, AuditRow
 from engage_desktop.services.linking import CreateOutcome, LinkProposal
 from engage_desktop.services.pms_connection import ConnectionTest, ReaderFactory
@@ -197,8 +197,16 @@ class AppServices:
             self.signed_in.require(Right.MANAGE_SETTINGS)
         else:
             self.signed_in  # noqa: B018 - raises NotSignedIn
-        return pms_connection.run_sync(uow_factory=self.uow_factory, secrets=self.secrets, open_reader=self.open_reader,
-                                       mode=mode, progress=progress, cancel=cancel)
+        report = pms_connection.run_sync(uow_factory=self.uow_factory, secrets=self.secrets, open_reader=self.open_reader,
+                                         mode=mode, progress=progress, cancel=cancel)
+        if report.outcome != "ok":
+            return report
+        return replace(report, after=self.auto_link().summary)
+
+    def auto_link(self, cancel: threading.Event | None = None) -> review.AutoLinkReport:
+        """The auto-link job runs as the system after every sync (and nightly), whoever started the sync."""
+        return review.run_auto_link(uow_factory=self.uow_factory, actor=replace(SYSTEM, workstation=self.workstation),
+                                    cancel=cancel)
 
     def mirror_stats(self) -> MirrorStats:
         return pms_connection.mirror_stats(uow_factory=self.uow_factory)

@@ -15,14 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from engage_desktop.domain.contacts import format_phone
 from engage_desktop.domain.errors import EngageError, ValidationFailed
-from engage_desktop.domain.matching import RIVAL_WINDOW, Candidate, Person, Reason, decide, rank, score_pair
+from engage_desktop.domain.matching import RIVAL_WINDOW, Candidate, Level, Person, Reason, decide, rank, score, score_pair
 from engage_desktop.domain.pms_records import format_name
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.domain.unlinked import (
     LinkState,
     PairStatus,
+    PmsRequest,
     Source,
     UnlinkedInput,
     UnlinkedPatient,
@@ -199,3 +201,129 @@ def visible_unlinked(uow, actor: Actor, unlinked_id: int) -> UnlinkedPatient:
     if found is None or (found.location_id is not None and not actor.sees_location(found.location_id)):
         raise LinkError("That unlinked patient no longer exists (or is not in your locations).")
     return found
+
+
+# -- verify (LNK-4) -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ComparedField:
+    label: str
+    unlinked: object  # the unlinked patient's value (text, date or None)
+    chart: object  # the chart's value
+    agrees: bool | None  # None when one side is blank
+
+
+@dataclass(frozen=True, slots=True)
+class LinkComparison:
+    """The current chart beside what the unlinked patient was created with."""
+
+    unlinked: UnlinkedPatient
+    chart: MatchCandidate
+    fields: tuple[ComparedField, ...]
+
+
+_AGREE = {Level.EXACT}
+
+
+def _agrees(level: Level) -> bool | None:
+    return None if level is Level.MISSING else level in _AGREE
+
+
+def link_comparison(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int) -> LinkComparison:
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        u = visible_unlinked(uow, actor, unlinked_id)
+        chart_id = uow.unlinked.mirror_ids([u.linked_pms_id]).get(u.linked_pms_id) if u.linked_pms_id else None
+        chart = uow.unlinked.chart(chart_id) if chart_id is not None else None
+        if u.state is not LinkState.LINKED or chart is None:
+            raise LinkError("This person is not linked to a chart in the PMS mirror any more; link them again.")
+        locations = {loc.pms_id: loc.name for loc in uow.mirror.locations()}
+        chart_location = uow.patients.location_of(chart_id)
+    c = score(person_of(u), chart)
+    cmp = c.comparison
+    fields = (
+        ComparedField("First name", u.first_name, chart.first_name, _agrees(cmp.first_name)),
+        ComparedField("Last name", u.last_name, chart.last_name, _agrees(cmp.last_name)),
+        ComparedField("Preferred name", u.preferred_name or None, chart.preferred_name,
+                      None if not (u.preferred_name and chart.preferred_name)
+                      else u.preferred_name.casefold() == chart.preferred_name.casefold()),
+        ComparedField("Birthdate", u.birthdate, chart.birthdate, _agrees(cmp.birthdate)),
+        ComparedField("Mobile", u.mobile_phone, chart.phone, _agrees(cmp.phone)),
+        ComparedField("Email", u.email, chart.email, _agrees(cmp.email)),
+        ComparedField("Location", locations.get(u.location_id or ""), locations.get(chart_location or ""),
+                      None if not (u.location_id and chart_location) else u.location_id == chart_location),
+    )
+    return LinkComparison(unlinked=u, chart=candidate_view(c, list_id=chart_id, pms_id=u.linked_pms_id or ""),
+                          fields=fields)
+
+
+def confirm_link(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int,
+                 now: datetime | None = None) -> UnlinkedPatient:
+    """Staff compared the chart with the person and the link is right."""
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        u = visible_unlinked(uow, actor, unlinked_id)
+        if u.state is not LinkState.LINKED:
+            raise LinkError("This person is not linked any more; nothing to verify.")
+        uow.unlinked.set_verified(unlinked_id, by=actor.username, now=now or datetime.now(UTC))
+        record(uow, actor, "patient.link_verified", entity_type="unlinked_patient", entity_id=str(unlinked_id),
+               patient_ref=f"pms:{u.linked_pms_id}", details={"chart": u.linked_pms_id,
+                                                             "before": {"verified_by": u.verified_by},
+                                                             "after": {"verified_by": actor.username}})
+        uow.commit()
+        return uow.unlinked.get(unlinked_id)
+
+
+# -- create in PMS (PMS-4) ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class HandoffCard:
+    """What to type into a PMS without a sanctioned write path, exactly as the sync will match it."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]  # (PMS field, value)
+    note: str
+
+    @property
+    def text(self) -> str:
+        width = max(len(k) for k, _ in self.fields)
+        lines = [self.title, ""] + [f"{k + ':':<{width + 1}} {v}" for k, v in self.fields] + ["", self.note]
+        return "\n".join(lines)
+
+
+def handoff_card(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int, vendor: str,
+                 region: str = "US") -> HandoffCard:
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        u = visible_unlinked(uow, actor, unlinked_id)
+        locations = {loc.pms_id: loc.name for loc in uow.mirror.locations()}
+    fields = [("Last name", u.last_name), ("First name", u.first_name)]
+    if u.preferred_name:
+        fields.append(("Preferred name", u.preferred_name))
+    if u.birthdate:
+        fields.append(("Birthdate", u.birthdate.strftime("%m/%d/%Y") if region in ("US", "CA") else u.birthdate.isoformat()))
+    if u.mobile_phone:
+        fields.append(("Mobile (wireless) phone", format_phone(u.mobile_phone, u.mobile_phone, region)))
+    if u.email:
+        fields.append(("Email", u.email))
+    if u.location_id and u.location_id in locations:
+        fields.append(("Location / clinic", locations[u.location_id]))
+    return HandoffCard(
+        title=f"New patient for {vendor}",
+        fields=tuple(fields),
+        note=("Enter these details exactly as shown (same birthdate and mobile or email). The next sync links "
+              "the new chart to this person automatically; if anything differs, it appears under Review ▸ "
+              "Needs review."))
+
+
+def mark_handed_off(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int,
+                    now: datetime | None = None) -> UnlinkedPatient:
+    actor.require(Right.LINK_PATIENTS)
+    with uow_factory() as uow:
+        u = visible_unlinked(uow, actor, unlinked_id)
+        uow.unlinked.set_pms_request(unlinked_id, PmsRequest.HANDOFF, pending_pms_id=None, now=now or datetime.now(UTC))
+        record(uow, actor, "patient.create_in_pms", entity_type="unlinked_patient", entity_id=str(unlinked_id),
+               patient_ref=f"unlinked:{unlinked_id}",
+               details={"how": "handoff", "before": {"request": u.pms_request}, "after": {"request": "handoff"}})
+        uow.commit()
+        return uow.unlinked.get(unlinked_id)

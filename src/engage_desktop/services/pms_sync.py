@@ -77,6 +77,7 @@ class SyncReport:
     entities: tuple[EntityResult, ...] = ()
     message: str = ""
     summaries_refreshed: int = 0
+    after: str = ""  # what ran after the sync (auto-link), one sentence
 
     @property
     def read(self) -> int:
@@ -103,7 +104,7 @@ class SyncReport:
         if self.rejected:
             parts.append(f"{self.rejected:,} unreadable rows skipped")
         verb = "Sync cancelled" if self.outcome == "cancelled" else "Sync finished"
-        return f"{verb} in {self.seconds:.1f} s: " + ", ".join(parts) + "."
+        return f"{verb} in {self.seconds:.1f} s: " + ", ".join(parts) + "." + (f" {self.after}" if self.after else "")
 
 
 @dataclass

@@ -189,6 +189,10 @@ class SqlPatientQueries:
         family = self._family(p)
         guarantor_id = next((m.id for m in family if m.relation == "Guarantor"), None)
         address = ", ".join(x for x in (p.address1, p.address2, p.city, " ".join(x for x in (p.state, p.postcode) if x)) if x)
+        linked = list(self.session.scalars(
+            select(UnlinkedPatientRecord).where(UnlinkedPatientRecord.linked_pms_id == p.pms_id,
+                                                UnlinkedPatientRecord.status == LinkState.LINKED.value)
+            .order_by(UnlinkedPatientRecord.id)))
         return PatientCard(
             id=p.id,
             pms_id=p.pms_id,
@@ -220,10 +224,8 @@ class SqlPatientQueries:
             appointments=self._appointments(p.pms_id, now, providers, locations),
             recalls=self._recalls(p.pms_id),
             planned_treatment=self._planned(p.pms_id, providers),
-            linked_unlinked_ids=tuple(self.session.scalars(
-                select(UnlinkedPatientRecord.id).where(UnlinkedPatientRecord.linked_pms_id == p.pms_id,
-                                                       UnlinkedPatientRecord.status == LinkState.LINKED.value)
-                .order_by(UnlinkedPatientRecord.id))),
+            linked_unlinked_ids=tuple(u.id for u in linked),
+            link_verified_by=next((u.verified_by for u in linked if u.verified_by), "") or "",
         )
 
     def _unlinked_card(self, unlinked_id: int, *, location_ids: frozenset[str] | None) -> PatientCard | None:
@@ -247,7 +249,8 @@ class SqlPatientQueries:
             preferred_contact=u.contact_preference,  # ContactPreference values are ContactMethod values
             primary_provider="", secondary_provider="", location=self._location_names().get(u.location_id or "", ""),
             guarantor_id=None, is_guarantor=False, language="", first_visit=None, last_visit_at=None, recall_due=None,
-            is_linked=False, unlinked_id=u.id, created_by=u.created_by,
+            is_linked=False, unlinked_id=u.id, created_by=u.created_by, pms_request=u.pms_request or "",
+            pms_requested_at=u.pms_requested_at, pending_pms_id=u.pending_pms_id or "",
         )
 
     def _family(self, p: PatientRecord) -> tuple[FamilyMember, ...]:

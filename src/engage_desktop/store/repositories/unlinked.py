@@ -230,6 +230,8 @@ class SqlUnlinkedRepository:
         row.status = (LinkState.LINKED if pms_id else LinkState.UNLINKED).value
         row.linked_at = now if pms_id else None
         row.linked_by = by if pms_id else None
+        row.verified_at = row.verified_by = None  # a new (or no) link has not been verified
+        row.pending_pms_id = None  # settled either way: an unlinked person is not re-linked to it behind staff's back
         row.updated_at = now
 
     # -- candidates ---------------------------------------------------------------------------
@@ -252,6 +254,35 @@ class SqlUnlinkedRepository:
             stmt = select(UnlinkedPatientRecord).where(UnlinkedPatientRecord.id.in_(ids[i : i + _CHUNK]),
                                                        UnlinkedPatientRecord.status == LinkState.UNLINKED.value)
             out.extend((r.id, person_of(_dto(r))) for r in self.session.scalars(stmt) if r.id != exclude)
+        return out
+
+    # -- bulk candidates (CSV preview): a few chunked queries for thousands of people -----------------
+    def chart_ids_by_key(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        return self._ids_by_key(PatientMatchKey.key, PatientMatchKey.patient_id, keys)
+
+    def unlinked_ids_by_key(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        return self._ids_by_key(UnlinkedMatchKey.key, UnlinkedMatchKey.unlinked_id, keys)
+
+    def charts_by_ids(self, ids: Iterable[int]) -> dict[int, ChartRecord]:
+        ids = sorted(set(ids))
+        out: dict[int, ChartRecord] = {}
+        for i in range(0, len(ids), _CHUNK):
+            stmt = select(PatientRecord).where(PatientRecord.id.in_(ids[i : i + _CHUNK]),
+                                               PatientRecord.status != PatientStatus.DELETED.value)
+            out.update((p.id, chart_record(p)) for p in self.session.scalars(stmt))
+        return out
+
+    def _ids_by_key(self, key_col, id_col, keys: Iterable[str]) -> dict[str, list[int]]:
+        """Ids per blocking key; keys shared by more than MAX_BLOCK records are left out (they block nothing)."""
+        keys = sorted(set(keys))
+        out: dict[str, list[int]] = {}
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i : i + _CHUNK]
+            counts = self.session.execute(select(key_col, func.count()).where(key_col.in_(chunk)).group_by(key_col))
+            usable = [k for k, n in counts if n <= MAX_BLOCK]
+            if usable:
+                for key, row_id in self.session.execute(select(key_col, id_col).where(key_col.in_(usable))):
+                    out.setdefault(key, []).append(row_id)
         return out
 
     def _blocked_ids(self, key_col, id_col, keys: Iterable[str]) -> list[int]:
