@@ -14,7 +14,9 @@ from sqlalchemy.engine import make_url
 
 from engage_desktop.config import AppConfig
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
+from engage_desktop.domain.pms_write import PatientCreator, PmsWriteError, WriteFailure
 from engage_desktop.domain.ports import PasswordHasher, SecretStore
+from engage_desktop.domain.practice_settings import Group
 from engage_desktop.domain.rights import SYSTEM, Role
 from engage_desktop.keyring_store import KeyringSecretStore
 from engage_desktop.passwords import Argon2PasswordHasher
@@ -22,6 +24,7 @@ from engage_desktop.pms import open_reader as default_open_reader
 from engage_desktop.services import practice_settings, users
 from engage_desktop.services.app_services import AppServices
 from engage_desktop.services.pms_connection import ReaderFactory, load_connection, save_connection
+from engage_desktop.services.practice_settings import load_settings
 from engage_desktop.store import migrate
 from engage_desktop.store.engine import make_engine, make_session_factory
 from engage_desktop.store.unit_of_work import SqlUnitOfWorkFactory
@@ -61,8 +64,36 @@ def bootstrap(
     reader_factory = open_reader or default_open_reader
     services = AppServices(uow_factory=uow_factory, secrets=secrets, open_reader=reader_factory,
                            hasher=hasher or Argon2PasswordHasher(), is_demo=config.demo, region=config.region,
-                           workstation=config.workstation)
+                           workstation=config.workstation,
+                           patient_creator=lambda: _patient_creator(config, uow_factory, secrets))
     return Container(config, engine, uow_factory, secrets, reader_factory, services)
+
+
+def _patient_creator(config: AppConfig, uow_factory: SqlUnitOfWorkFactory,
+                     secrets: SecretStore) -> PatientCreator | None:
+    """Create in PMS: the Open Dental API when the office set it up; the demo practice's own file in
+    the demo; None (the hand-off card) otherwise. Read afresh each time: settings may change."""
+    connection = load_connection(uow_factory=uow_factory, secrets=secrets)
+    if connection is None or connection.vendor is not Vendor.OPEN_DENTAL:
+        return None
+    if config.demo and connection.sqlite_path == str(config.demo_pms_path):
+        from engage_desktop.pms.demo_writer import DemoPatientCreator
+
+        return DemoPatientCreator(config.demo_pms_path)
+    values = load_settings(uow_factory=uow_factory, secrets=secrets, actor=SYSTEM, group=Group.PMS_API.value)
+    mode = values.get("pms_api.mode", "off")
+    if mode == "off":
+        return None
+    from engage_desktop.pms.opendental_api import API_MODES, ApiMode, OpenDentalApiClient
+
+    developer, customer = secrets.get("pms_api.developer_key"), secrets.get("pms_api.customer_key")
+    if not developer or not customer:
+        raise PmsWriteError(WriteFailure.NOT_CONFIGURED, "The Open Dental API keys are missing: enter the developer "
+                            "and customer keys in Settings ▸ Create in PMS.")
+    base = API_MODES[ApiMode(mode)]
+    if mode == "service":
+        base = base.replace("localhost", values.get("pms_api.host") or "localhost")
+    return OpenDentalApiClient(base, developer, customer)
 
 
 def _url_with_password(url: str, secrets: SecretStore) -> str:

@@ -20,3 +20,6 @@ def configure_logging(log_dir: Path, level: str = "INFO", *, console: bool = Tru
         stream = logging.StreamHandler()
         stream.setFormatter(fmt)
         root.addHandler(stream)
+    # urllib3 logs whole request URLs at DEBUG, and a PMS lookup's query string holds names and
+    # birthdates: never let it below WARNING, whatever the application's level.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)

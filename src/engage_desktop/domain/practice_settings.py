@@ -61,8 +61,13 @@ class Group(enum.StrEnum):
     SMTP = "smtp"
     QUIET_HOURS = "quiet_hours"
     SECURITY = "security"
+    PMS_API = "pms_api"
 
 
+OD_API_MODES = (("off", "Not used: staff get a hand-off card to type into the PMS"),
+                ("local", "Local API on each workstation (port 30222)"),
+                ("service", "API Service on the Open Dental server (port 30223)"),
+                ("remote", "Remote API through the eConnector"))
 SMTP_SECURITY = (("starttls", "STARTTLS (port 587)"), ("ssl", "SSL/TLS (port 465)"), ("none", "None (local relay only)"))
 
 SETTINGS: tuple[Setting, ...] = (
@@ -97,6 +102,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("quiet_hours.state_rules", Kind.BOOL, "Apply stricter state rules", Group.QUIET_HOURS, default=True,
             help="Florida, Texas, Connecticut and other states allow fewer hours than the federal rule."),
     Setting("quiet_hours.no_sundays", Kind.BOOL, "Never send on Sundays", Group.QUIET_HOURS, default=False),
+    # "Create in PMS" through the Open Dental API (PMS-4): the only sanctioned way to write to Open Dental.
+    Setting("pms_api.mode", Kind.CHOICE, "Open Dental API", Group.PMS_API, default="off", choices=OD_API_MODES,
+            help="Set up in Open Dental under Setup ▸ Advanced Setup ▸ API. Dentrix and Eaglesoft always use the hand-off card."),
+    Setting("pms_api.host", Kind.TEXT, "API Service server", Group.PMS_API, default="localhost", max_length=253,
+            help="The computer that runs the Open Dental API Service (only for that mode)."),
+    Setting("pms_api.developer_key", Kind.SECRET, "Developer key", Group.PMS_API,
+            help="Engage's key from the Open Dental developer portal. Kept in the Windows Credential Manager."),
+    Setting("pms_api.customer_key", Kind.SECRET, "Customer key", Group.PMS_API,
+            help="The key Open Dental shows for this office under Setup ▸ Advanced Setup ▸ API."),
     # Sign-in security.
     Setting("security.idle_lock_minutes", Kind.INT, "Lock the screen after (minutes idle)", Group.SECURITY, default=10,
             minimum=1, maximum=240, help="The screen hides patient data and asks for the password again."),

@@ -14,16 +14,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from engage_desktop.domain import patient_csv
 from engage_desktop.domain.audit import ChainCheck
 from engage_desktop.domain.errors import NotSignedIn
 from engage_desktop.domain.pms_connection import ConnectionSettings
+from engage_desktop.domain.pms_write import PatientCreator, PmsWriteError, WriteFailure
 from engage_desktop.domain.ports import PasswordHasher, SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.practice_settings import LocationSettings
 from engage_desktop.domain.rights import SYSTEM, Actor, Right, Role
 from engage_desktop.domain.unlinked import UnlinkedInput, UnlinkedPatient
 from engage_desktop.domain.users import UserAccount
 from engage_desktop.domain.views import MirrorStats, PatientCard, PatientListRow, SearchResult
-from engage_desktop.services import audit, linking, patients, pms_connection, practice_settings, review, users
+from engage_desktop.services import (
+    audit,
+    linking,
+    patient_import,
+    patients,
+    pms_connection,
+    practice_settings,
+    review,
+    users,
+)
 from engage_desktop.services.audit import AuditFilter, AuditRow
 from engage_desktop.services.linking import CreateOutcome, LinkProposal
 from engage_desktop.services.pms_connection import ConnectionTest, ReaderFactory
@@ -40,6 +51,8 @@ class AppServices:
     region: str = "US"
     workstation: str = ""
     actor: Actor | None = field(default=None)  # who is signed in here; None before sign-in
+    # Create in PMS: the PMS's sanctioned write path, or None where there is none (hand-off card).
+    patient_creator: Callable[[], PatientCreator | None] = field(default=lambda: None)
 
     @property
     def signed_in(self) -> Actor:
@@ -166,6 +179,73 @@ class AppServices:
 
     def unlink_patient(self, unlinked_id: int) -> UnlinkedPatient:
         return linking.unlink_patient(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    def link_comparison(self, unlinked_id: int) -> linking.LinkComparison:
+        return linking.link_comparison(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    def confirm_link(self, unlinked_id: int) -> UnlinkedPatient:
+        return linking.confirm_link(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    def handoff_card(self, unlinked_id: int) -> linking.HandoffCard:
+        settings = pms_connection.load_connection(uow_factory=self.uow_factory, secrets=self.secrets)
+        vendor = settings.vendor.label if settings is not None else "the PMS"
+        return linking.handoff_card(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id,
+                                    vendor=vendor, region=self.region)
+
+    def create_in_pms_mode(self) -> str:
+        """"api" when charts can be created through the PMS's API, "handoff" otherwise."""
+        return "api" if self.patient_creator() is not None else "handoff"
+
+    def create_in_pms(self, unlinked_id: int, retry_unknown: bool = False) -> UnlinkedPatient:
+        creator = self.patient_creator()
+        if creator is None:
+            raise PmsWriteError(WriteFailure.NOT_CONFIGURED, "Creating charts through the PMS is not set up "
+                                "(Settings ▸ Create in PMS); use the hand-off card instead.")
+        return linking.create_in_pms(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id,
+                                     creator=creator, retry_unknown=retry_unknown)
+
+    def mark_handed_off(self, unlinked_id: int) -> UnlinkedPatient:
+        return linking.mark_handed_off(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    # -- review queues (auto-link, needs review, duplicates) ----------------------------------------
+    def needs_review(self) -> list[review.ReviewItem]:
+        return review.needs_review(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def duplicate_pairs(self) -> list[review.DuplicateItem]:
+        return review.duplicate_pairs(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def review_counts(self) -> tuple[int, int]:
+        return review.review_counts(uow_factory=self.uow_factory, actor=self.signed_in)
+
+    def link_from_review(self, pair_id: int) -> UnlinkedPatient:
+        return review.link_from_review(uow_factory=self.uow_factory, actor=self.signed_in, pair_id=pair_id)
+
+    def dismiss_pair(self, pair_id: int) -> None:
+        review.dismiss_pair(uow_factory=self.uow_factory, actor=self.signed_in, pair_id=pair_id)
+
+    def keep_unlinked(self, unlinked_id: int) -> int:
+        return review.keep_unlinked(uow_factory=self.uow_factory, actor=self.signed_in, unlinked_id=unlinked_id)
+
+    def merge_unlinked(self, keep_id: int, merge_id: int) -> UnlinkedPatient:
+        return review.merge_unlinked(uow_factory=self.uow_factory, actor=self.signed_in, keep_id=keep_id,
+                                     merge_id=merge_id)
+
+    # -- CSV import ------------------------------------------------------------------------------
+    def patient_csv_template(self) -> bytes:
+        return patient_csv.template_csv()
+
+    def preview_import(self, data: bytes, file_name: str, default_location: str | None,
+                       progress: patient_import.Progress | None = None,
+                       cancel: threading.Event | None = None) -> patient_import.ImportPreview:
+        return patient_import.preview_import(uow_factory=self.uow_factory, actor=self.signed_in, data=data,
+                                             file_name=file_name, default_location=default_location, region=self.region,
+                                             progress=progress, cancel=cancel)
+
+    def run_import(self, preview: patient_import.ImportPreview, include_matches: bool = False,
+                   progress: patient_import.Progress | None = None,
+                   cancel: threading.Event | None = None) -> patient_import.ImportResult:
+        return patient_import.run_import(uow_factory=self.uow_factory, actor=self.signed_in, preview=preview,
+                                         include_matches=include_matches, progress=progress, cancel=cancel)
 
     # -- PMS connection and sync -----------------------------------------------------------
     def load_pms_settings(self) -> ConnectionSettings | None:

@@ -19,6 +19,7 @@ from engage_desktop.domain.contacts import format_phone
 from engage_desktop.domain.errors import EngageError, ValidationFailed
 from engage_desktop.domain.matching import RIVAL_WINDOW, Candidate, Level, Person, Reason, decide, rank, score, score_pair
 from engage_desktop.domain.pms_records import format_name
+from engage_desktop.domain.pms_write import ChartDraft, PatientCreator, PmsWriteError, WriteFailure
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.domain.unlinked import (
@@ -327,3 +328,47 @@ def mark_handed_off(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id
                details={"how": "handoff", "before": {"request": u.pms_request}, "after": {"request": "handoff"}})
         uow.commit()
         return uow.unlinked.get(unlinked_id)
+
+
+def create_in_pms(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: int, creator: PatientCreator,
+                  retry_unknown: bool = False, now: datetime | None = None) -> UnlinkedPatient:
+    """Create the chart through the PMS's API (Open Dental ``POST /patients``); the next sync links it.
+
+    Exactly once: the request is recorded before the API is called, so a crash in between leaves a
+    trace. A person whose earlier request never came back is not sent again unless staff checked
+    the PMS and say so (``retry_unknown``); a person with a chart id already is never sent again.
+    """
+    actor.require(Right.LINK_PATIENTS)
+    now = now or datetime.now(UTC)
+    with uow_factory() as uow:
+        u = visible_unlinked(uow, actor, unlinked_id)
+        if u.state is not LinkState.UNLINKED:
+            raise LinkError("This person is linked to a chart already.")
+        if u.pending_pms_id:
+            return u  # created before; the sync brings the chart and links it
+        if u.pms_request == PmsRequest.API.value and not retry_unknown:
+            raise UnknownPmsOutcome("A chart may already have been created for this person (the earlier request got no "
+                                    "answer). Look for them in Open Dental first; if they are not there, create again.")
+        uow.unlinked.set_pms_request(unlinked_id, PmsRequest.API, pending_pms_id=None, now=now)
+        uow.commit()
+    draft = ChartDraft(first_name=u.first_name, last_name=u.last_name, preferred_name=u.preferred_name,
+                       birthdate=u.birthdate, mobile_e164=u.mobile_phone, email=u.email, location_pms_id=u.location_id)
+    try:
+        created = creator.create_patient(draft)  # network: outside any transaction
+    except PmsWriteError as exc:
+        if exc.kind is not WriteFailure.UNKNOWN_OUTCOME:  # the PMS said no, or nothing was sent: no chart exists
+            with uow_factory() as uow:
+                uow.unlinked.set_pms_request(unlinked_id, None, pending_pms_id=None, now=now)
+                uow.commit()
+        raise
+    with uow_factory() as uow:
+        uow.unlinked.set_pms_request(unlinked_id, PmsRequest.API, pending_pms_id=created.pms_id, now=now)
+        record(uow, actor, "patient.create_in_pms", entity_type="unlinked_patient", entity_id=str(unlinked_id),
+               patient_ref=f"pms:{created.pms_id}",
+               details={"how": "api", "before": {"chart": None}, "after": {"chart": created.pms_id}})
+        uow.commit()
+        return uow.unlinked.get(unlinked_id)
+
+
+class UnknownPmsOutcome(LinkError):
+    """An earlier Create in PMS got no answer: staff must look in the PMS before trying again."""

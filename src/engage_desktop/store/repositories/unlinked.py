@@ -142,9 +142,12 @@ class SqlUnlinkedRepository:
         self.session.execute(update(UnlinkedPatientRecord).where(UnlinkedPatientRecord.id == unlinked_id).values(
             verified_at=now, verified_by=by, updated_at=now))
 
-    def set_pms_request(self, unlinked_id: int, kind: PmsRequest, *, pending_pms_id: str | None, now: datetime) -> None:
+    def set_pms_request(self, unlinked_id: int, kind: PmsRequest | None, *, pending_pms_id: str | None,
+                        now: datetime) -> None:
+        """Record how Create in PMS was asked for (None: the request failed for certain, forget it)."""
         self.session.execute(update(UnlinkedPatientRecord).where(UnlinkedPatientRecord.id == unlinked_id).values(
-            pms_request=kind.value, pms_requested_at=now, pending_pms_id=pending_pms_id, updated_at=now))
+            pms_request=kind.value if kind else None, pms_requested_at=now if kind else None,
+            pending_pms_id=pending_pms_id, updated_at=now))
 
     def pending_pms_links(self) -> list[tuple[int, str]]:
         """(unlinked id, chart PMS id) for people created in the PMS through its API, not linked yet."""

@@ -200,3 +200,13 @@ class SecurityPage(GroupSettingsPage):
     ORDER = 70
     INTRO = "Front-desk screens face patients: an idle workstation locks and hides patient data."
     GROUPS = ((Group.SECURITY, "Screen lock"),)
+
+
+class PmsApiPage(GroupSettingsPage):
+    NAME = "pms_api"
+    TITLE = "Create in PMS"
+    ORDER = 55
+    INTRO = ("How “Create in PMS” makes a chart for an unlinked patient. Engage never writes to the PMS "
+             "database itself: Open Dental charts are created through its API; otherwise staff get the "
+             "exact details to type in, and the next sync links the new chart.")
+    GROUPS = ((Group.PMS_API, "Open Dental API"),)
