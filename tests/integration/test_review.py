@@ -99,7 +99,7 @@ def test_a_dismissed_chart_is_not_proposed_again_nor_auto_linked(uow_factory):
     assert review.needs_review(uow_factory=uow_factory, actor=DESK) == []
     with uow_factory() as uow:
         assert uow.unlinked.pair_refs(PairKind.CHART, kate.id) == {"101": PairStatus.DISMISSED}
-    assert "match.dismiss" in audit_actions(uow_factory)
+    assert "patient.match_dismissed" in audit_actions(uow_factory)
 
 
 def test_keep_unlinked_dismisses_every_proposed_chart(uow_factory):

@@ -51,7 +51,7 @@ def test_window_has_title_navigation_and_the_mirror_state(qtbot, runner, synced_
     guard = GuiThreadGuard(synced_practice.services)
     window = open_window(qtbot, runner, guard)
     assert window.windowTitle() == TITLE == "Engage Desktop"
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Patients", "Audit log", "Settings"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Patients", "Review", "Audit log", "Settings"]
     assert not window.demo_banner.isVisible()
     qtbot.waitUntil(lambda: window.mirror_label.text() == "64 patients · synced just now", timeout=10_000)
     qtbot.waitUntil(lambda: window.patients.count_label.text() == "64 patients", timeout=10_000)

@@ -216,7 +216,7 @@ def dismiss_pair(*, uow_factory: UnitOfWorkFactory, actor: Actor, pair_id: int, 
         visible_unlinked(uow, actor, pair.unlinked_id)
         uow.unlinked.decide_pairs(status=PairStatus.DISMISSED, by=actor.username, now=now, pair_id=pair_id)
         ref = f"pms:{pair.other_ref}" if pair.kind is PairKind.CHART else f"unlinked:{pair.other_ref}"
-        record(uow, actor, "match.dismiss", entity_type="match_pair", entity_id=str(pair_id),
+        record(uow, actor, "patient.match_dismissed", entity_type="match_pair", entity_id=str(pair_id),
                patient_ref=f"unlinked:{pair.unlinked_id}",
                details={"kind": pair.kind.value, "other": ref, "before": {"status": "open"}, "after": {"status": "dismissed"}})
         uow.commit()
@@ -230,7 +230,7 @@ def keep_unlinked(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id: 
         visible_unlinked(uow, actor, unlinked_id)
         count = uow.unlinked.decide_pairs(status=PairStatus.DISMISSED, by=actor.username, now=now,
                                           unlinked_ids=[unlinked_id], kind=PairKind.CHART)
-        record(uow, actor, "match.keep_unlinked", entity_type="unlinked_patient", entity_id=str(unlinked_id),
+        record(uow, actor, "patient.kept_unlinked", entity_type="unlinked_patient", entity_id=str(unlinked_id),
                patient_ref=f"unlinked:{unlinked_id}", details={"dismissed": count})
         uow.commit()
     return count

@@ -27,6 +27,7 @@ from engage_desktop.ui import icons, theme
 from engage_desktop.ui.audit_page import AuditLogPage
 from engage_desktop.ui.formatting import patients_count, relative_time
 from engage_desktop.ui.patients_page import PatientsPage
+from engage_desktop.ui.review_page import ReviewPage
 from engage_desktop.ui.session_lock import IdleWatcher, LockScreen
 from engage_desktop.ui.settings import PageDeps
 from engage_desktop.ui.settings.settings_view import SettingsView
@@ -37,7 +38,7 @@ from engage_desktop.ui.widgets.common import label
 
 TITLE = "Engage Desktop"
 DEMO_BANNER = "Demo practice — synthetic patients; nothing you do here reaches a real practice"
-PATIENTS, SETTINGS, AUDIT_LOG = 0, 1, 2  # screens (stack indexes); the sidebar lists those the user may open
+PATIENTS, SETTINGS, AUDIT_LOG, REVIEW = 0, 1, 2, 3  # screens (stack indexes); the sidebar lists those the user may open
 DEFAULT_IDLE_MINUTES = 10
 
 
@@ -68,15 +69,23 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.patients)
         self.stack.addWidget(self.settings)
         self.stack.addWidget(self.audit_log)
+        self.review = ReviewPage(services, runner, region=services.region)
+        self.stack.addWidget(self.review)
 
         self.nav = QListWidget()
         self.nav.setObjectName("Sidebar")
         self.nav.setIconSize(QSize(20, 20))
-        for icon, text, screen in ((icons.person(), "Patients", PATIENTS), (icons.shield(), "Audit log", AUDIT_LOG),
-                                   (icons.gear(), "Settings", SETTINGS)):
-            if screen == AUDIT_LOG and not services.can(Right.VIEW_AUDIT_LOG):
+        self.review_item: QListWidgetItem | None = None
+        for icon, text, screen in ((icons.person(), "Patients", PATIENTS),
+                                   (icons.broken_link(theme.NAV_ICON, size=20), "Review", REVIEW),
+                                   (icons.shield(), "Audit log", AUDIT_LOG), (icons.gear(), "Settings", SETTINGS)):
+            if (screen == AUDIT_LOG and not services.can(Right.VIEW_AUDIT_LOG)) or (
+                    screen == REVIEW and not services.can(Right.LINK_PATIENTS)):
                 continue  # the page needs the right; without it the item is not offered at all
-            QListWidgetItem(icon, text, self.nav).setData(Qt.ItemDataRole.UserRole, screen)
+            item = QListWidgetItem(icon, text, self.nav)
+            item.setData(Qt.ItemDataRole.UserRole, screen)
+            if screen == REVIEW:
+                self.review_item = item
         self.nav.currentRowChanged.connect(self._on_nav)
         self.nav.setCurrentRow(PATIENTS)
 
@@ -98,6 +107,8 @@ class MainWindow(QMainWindow):
         self.patients.settings_requested.connect(self._show_pms_settings)
         self.settings.page("security").settings_did_save.connect(self._load_idle_minutes)
         self.patients.result_applied.connect(self._on_patients_listed)
+        self.review.counts_changed.connect(self._show_review_count)
+        self.review.open_patient_requested.connect(self._open_patient)
         self.sync.sync_did_start.connect(self._on_sync_started)
         self.sync.sync_did_progress.connect(self._on_sync_progress)
         self.sync.sync_did_finish.connect(self._on_sync_finished)
@@ -171,6 +182,7 @@ class MainWindow(QMainWindow):
         """Fill the window from the runner. With ``first_sync_for_demo``, an empty demo practice
         syncs at once so a new user sees patients without visiting Settings."""
         self.patients.search_now()
+        self.review.load()
         self.refresh_mirror_state(first_sync_for_demo=first_sync_for_demo)
         self.idle = IdleWatcher(DEFAULT_IDLE_MINUTES, parent=self)
         self.idle.idle.connect(lambda: self.lock(reason="idle"))
@@ -214,6 +226,16 @@ class MainWindow(QMainWindow):
         self.sync.cancel()
         self._runner.run(self._services.sign_out, reason, owner=self)
         self.signed_out.emit()
+
+    def _show_review_count(self, needs_review: int, duplicates: int) -> None:
+        if self.review_item is not None:
+            total = needs_review + duplicates
+            self.review_item.setText(f"Review ({total})" if total else "Review")
+            self.review_item.setToolTip(f"{needs_review} to review, {duplicates} possible duplicates")
+
+    def _open_patient(self, list_id: int) -> None:
+        self.show_screen(PATIENTS)
+        self.patients.open_card(list_id)
 
     def _on_nav(self, row: int) -> None:
         item = self.nav.item(row)
@@ -288,6 +310,7 @@ class MainWindow(QMainWindow):
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         self._hide_sync()
+        self.review.load()  # the auto-link after the sync may have linked or queued people
         if report.outcome == "failed":
             self.show_error(report.summary())
         self.refresh_mirror_state()

@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QAbstractItemView, QWidget
 from engage_desktop.domain.rights import Right
 from engage_desktop.domain.views import PatientCard, PatientListRow, SearchResult
 from engage_desktop.services.pms_sync import INCREMENTAL, SyncProgress, SyncReport
+from engage_desktop.ui.dialogs.create_in_pms_dialog import CreateInPmsDialog
 from engage_desktop.ui.dialogs.create_patient_dialog import CreatePatientDialog
+from engage_desktop.ui.dialogs.import_patients_dialog import ImportPatientsDialog
 from engage_desktop.ui.dialogs.link_patient_dialog import LinkPatientDialog
+from engage_desktop.ui.dialogs.verify_link_dialog import VerifyLinkDialog
 from engage_desktop.ui.formatting import patients_count
 from engage_desktop.ui.models.patient_table_model import PatientTableModel
 from engage_desktop.ui.sync_controller import SyncController
@@ -87,19 +90,30 @@ class PatientsPage(PatientsView):
         self.create_button.clicked.connect(self.create_patient)
         self.card.link_requested.connect(self.link_patient)
         self.card.unlink_requested.connect(self.unlink_patient)
+        self.card.create_in_pms_requested.connect(self.create_in_pms)
+        self.card.verify_requested.connect(self.verify_link)
+        self.import_button.clicked.connect(self.import_csv)
         self.create_dialog: CreatePatientDialog | None = None
         self.link_dialog: LinkPatientDialog | None = None
+        self.import_dialog: ImportPatientsDialog | None = None
+        self.pms_dialog: CreateInPmsDialog | None = None
+        self.verify_dialog: VerifyLinkDialog | None = None
         self._apply_rights()
 
     def _apply_rights(self) -> None:
         services = self._services
         self.create_button.setVisible(services is not None)
+        self.import_button.setVisible(services is not None)
         if services is None:
             self.card.can_link = False
             return
         may_create = services.can(Right.CREATE_UNLINKED)
         self.create_button.setEnabled(may_create)
         self.create_button.setToolTip("" if may_create else missing_right_text(Right.CREATE_UNLINKED))
+        may_import = services.can(Right.EMAIL_CAMPAIGN)
+        self.import_button.setEnabled(may_import)
+        if not may_import:
+            self.import_button.setToolTip(missing_right_text(Right.EMAIL_CAMPAIGN))
         self.card.can_link = services.can(Right.LINK_PATIENTS)
         self.card.link_right_text = missing_right_text(Right.LINK_PATIENTS)
 
@@ -123,6 +137,37 @@ class PatientsPage(PatientsView):
         self.link_dialog.linked.connect(self._after_patient_change)
         self.link_dialog.open()
         self.link_dialog.load()
+
+    def import_csv(self) -> None:
+        self._runner.run(self._services.list_locations, on_success=self._open_import_dialog,
+                         on_failure=self._on_card_failed, owner=self)
+
+    def _open_import_dialog(self, locations: list) -> None:
+        self.import_dialog = ImportPatientsDialog(self._services, self._runner,
+                                                  locations=[(loc.pms_id, loc.name) for loc in locations], parent=self)
+        self.import_dialog.imported.connect(lambda _n: self._runner.changes_applied.emit(PATIENTS_CHANGED, self))
+        self.import_dialog.open()
+
+    def create_in_pms(self, unlinked_id: int) -> None:
+        self.pms_dialog = CreateInPmsDialog(self._services, self._runner, unlinked_id=unlinked_id, parent=self)
+        self.pms_dialog.done_with.connect(lambda: self._after_pms_request(unlinked_id))
+        self.pms_dialog.open()
+        self.pms_dialog.load()
+
+    def _after_pms_request(self, unlinked_id: int) -> None:
+        self._after_patient_change(-unlinked_id)
+        if self.pms_dialog is not None and self.pms_dialog.mode == "api":
+            self._sync.start(INCREMENTAL)  # bring the new chart now: the sync's auto-link links it
+
+    def verify_link(self, unlinked_id: int) -> None:
+        self.verify_dialog = VerifyLinkDialog(self._services, self._runner, unlinked_id=unlinked_id, region=self._region,
+                                              parent=self)
+        chart_id = self._card_id
+        self.verify_dialog.confirmed.connect(lambda: chart_id is not None and self._after_patient_change(chart_id))
+        self.verify_dialog.relink_requested.connect(self.link_patient)
+        self.verify_dialog.unlink_requested.connect(self.unlink_patient)
+        self.verify_dialog.open()
+        self.verify_dialog.load()
 
     def unlink_patient(self, unlinked_id: int) -> None:
         self._runner.run(self._services.unlink_patient, unlinked_id,

@@ -71,10 +71,13 @@ class PatientsView(QWidget):
             self.kind_filter.addItem(text, kind)
         self.create_button = QPushButton("Create patient")
         self.create_button.setProperty("primary", True)
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setToolTip("Create unlinked patients in bulk from a spreadsheet saved as CSV")
         search_row = QHBoxLayout()
         search_row.setSpacing(8)
         search_row.addWidget(self.search_box, 1)
         search_row.addWidget(self.kind_filter)
+        search_row.addWidget(self.import_button)
         search_row.addWidget(self.create_button)
         column.addLayout(search_row)
 

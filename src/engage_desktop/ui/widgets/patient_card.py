@@ -32,6 +32,8 @@ class PatientCardWidget(QScrollArea):
     family_member_clicked = Signal(int)  # patient id
     link_requested = Signal(int)  # unlinked patient id: Link to PMS chart / Re-link
     unlink_requested = Signal(int)  # unlinked patient id
+    create_in_pms_requested = Signal(int)  # unlinked patient id
+    verify_requested = Signal(int)  # unlinked patient id of the link to compare
 
     def __init__(self, *, region: str = "US", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,29 +129,46 @@ class PatientCardWidget(QScrollArea):
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         text = ("Unlinked patient: not a chart in the PMS" + (f" (created by {card.created_by})" if card.created_by else "")
                 + ". Link them to their chart once the PMS has one.")
+        if card.pending_pms_id:
+            text = (f"Created in the PMS as chart # {card.pending_pms_id}; the next sync links it to this person.")
+        elif card.pms_request == "handoff":
+            text = ("The details were handed over to be entered in the PMS; the next sync links the new chart "
+                    "to this person (or lists it under Review if anything differs).")
         row.addWidget(label(text, wrap=True), 1)
         note.body.addLayout(row)
+        buttons = QHBoxLayout()
         self.link_button = QPushButton("Link to PMS chart…")
         self.link_button.setProperty("primary", True)
         self.link_button.clicked.connect(lambda: self.link_requested.emit(card.unlinked_id))
-        self.link_button.setEnabled(self.can_link)
-        if not self.can_link:
-            self.link_button.setToolTip(self.link_right_text)
-        note.body.addWidget(self.link_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.create_in_pms_button = QPushButton("Create in PMS…")
+        self.create_in_pms_button.setToolTip("Make a chart for this person in the practice-management system")
+        self.create_in_pms_button.clicked.connect(lambda: self.create_in_pms_requested.emit(card.unlinked_id))
+        self.create_in_pms_button.setVisible(not card.pending_pms_id)
+        for button in (self.link_button, self.create_in_pms_button):
+            button.setEnabled(self.can_link)
+            if not self.can_link:
+                button.setToolTip(self.link_right_text)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        note.body.addLayout(buttons)
         return note
 
     def _linked_note(self, card: PatientCard) -> QWidget:
         note = Card()
         note.setObjectName("Note")
+        verified = f" Verified by {card.link_verified_by}." if card.link_verified_by else ""
         note.body.addWidget(label("Linked: this chart was connected to an unlinked patient; their messages and "
-                                  "history are shown with the chart.", wrap=True))
+                                  "history are shown with the chart." + verified, wrap=True))
         buttons = QHBoxLayout()
         unlinked_id = card.linked_unlinked_ids[0]
+        self.verify_button = QPushButton("Verify…")
+        self.verify_button.setToolTip("Compare the chart with the details the person was created with")
+        self.verify_button.clicked.connect(lambda: self.verify_requested.emit(unlinked_id))
         self.relink_button = QPushButton("Re-link…")
         self.relink_button.clicked.connect(lambda: self.link_requested.emit(unlinked_id))
         self.unlink_button = QPushButton("Unlink")
         self.unlink_button.clicked.connect(lambda: self.unlink_requested.emit(unlinked_id))
-        for button in (self.relink_button, self.unlink_button):
+        for button in (self.verify_button, self.relink_button, self.unlink_button):
             button.setEnabled(self.can_link)
             if not self.can_link:
                 button.setToolTip(self.link_right_text)
