@@ -178,7 +178,7 @@ def test_verify_shows_the_chart_beside_the_person_and_confirming_is_audited(uow_
     fields = {f.label: f for f in seen.fields}
     assert seen.chart.pms_id == "101"
     assert fields["Birthdate"].agrees is True and fields["Birthdate"].chart == date(1984, 3, 14)
-    assert fields["Mobile"].agrees is False and fields["Mobile"].unlinked == "+19715550123"
+    assert fields["Phone"].agrees is False and fields["Phone"].unlinked == "+19715550123"
     assert fields["Email"].agrees is None  # the person gave none
     assert fields["Location"].agrees is True and fields["Location"].chart == "Main Street"
     verified = linking.confirm_link(uow_factory=uow_factory, actor=DESK, unlinked_id=kate.id)

@@ -249,7 +249,8 @@ def link_comparison(*, uow_factory: UnitOfWorkFactory, actor: Actor, unlinked_id
                       None if not (u.preferred_name and chart.preferred_name)
                       else u.preferred_name.casefold() == chart.preferred_name.casefold()),
         ComparedField("Birthdate", u.birthdate, chart.birthdate, _agrees(cmp.birthdate)),
-        ComparedField("Mobile", u.mobile_phone, chart.phone, _agrees(cmp.phone)),
+        # The chart's mobile, else the home or work number the comparison looked at.
+        ComparedField("Phone", u.mobile_phone, chart.phone or next(iter(chart.other_phones), None), _agrees(cmp.phone)),
         ComparedField("Email", u.email, chart.email, _agrees(cmp.email)),
         ComparedField("Location", locations.get(u.location_id or ""), locations.get(chart_location or ""),
                       None if not (u.location_id and chart_location) else u.location_id == chart_location),

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engage_desktop.services.patient_import import ImportPreview, ImportResult, Outcome, RowPreview
-from engage_desktop.ui import icons, theme
+from engage_desktop.ui import theme
 from engage_desktop.ui.models.base import ColumnsTableModel, Index
 from engage_desktop.ui.tasks import TaskRunner, user_message
 from engage_desktop.ui.widgets.common import label, list_table
@@ -264,8 +264,8 @@ class ImportPatientsDialog(QDialog):
         self.summary.setText(summary_text(preview)
                              + (f". Ignored columns: {', '.join(preview.ignored_columns)}" if preview.ignored_columns else ""))
         matches = len(preview.matched)
-        self.include_matches.setText(f"Also create the {matches:,} people who look like someone already known "
-                                     "(they would become possible duplicates)")
+        who = "the person who looks" if matches == 1 else f"the {matches:,} people who look"
+        self.include_matches.setText(f"Also create {who} like someone already known (possible duplicates)")
         self.include_matches.setChecked(False)
         self.include_matches.setVisible(matches > 0)
         self._apply_filter()
@@ -359,5 +359,3 @@ class ImportPatientsDialog(QDialog):
         self.message.style().polish(self.message)
         self.message.show()
 
-
-__all__ = ["ImportPatientsDialog", "icons"]

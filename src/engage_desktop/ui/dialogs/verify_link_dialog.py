@@ -73,7 +73,7 @@ class VerifyLinkDialog(QDialog):
             return "—"
         if isinstance(value, date):
             return format_date(value, self._region)
-        if caption == "Mobile" and isinstance(value, str) and value.startswith("+"):
+        if caption == "Phone" and isinstance(value, str) and value.startswith("+"):
             return format_phone(value, value, self._region)
         return str(value)
 
