@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from engage_desktop.domain.matching import BLOCKING_KEYS_VERSION
 from engage_desktop.domain.ports import Entity
 from engage_desktop.domain.rights import PermissionDenied
 from engage_desktop.domain.unlinked import LinkState, PairKind, PairStatus, PmsRequest
 from engage_desktop.services import linking, patients, review
-from engage_desktop.store.models import AuditRecord
+from engage_desktop.store.models import AuditRecord, PatientMatchKey
 from tests.factories import patient
 from tests.integration.linking_practice import DESK, VIEWER, audit_actions, create, mirror_id
 
@@ -179,3 +180,16 @@ def test_review_needs_the_link_right(uow_factory):
         with pytest.raises(PermissionDenied):
             call()
     assert review.review_counts(uow_factory=uow_factory, actor=VIEWER) == (0, 0)
+
+
+def test_stored_match_keys_are_rebuilt_once_when_the_engine_changes_them(uow_factory):
+    assert review.refresh_match_keys(uow_factory=uow_factory) == 5  # first run: every chart, then the version is kept
+    assert review.refresh_match_keys(uow_factory=uow_factory) == 0
+    with uow_factory() as uow:  # a release with other keys: the stored ones are stale (here: gone)
+        uow.session.execute(delete(PatientMatchKey))
+        uow.settings.set(review.KEYS_VERSION_SETTING, BLOCKING_KEYS_VERSION - 1)
+        uow.commit()
+    kate = create(uow_factory, first_name="Katherine", last_name="Okafor", birthdate="03/14/1984",
+                  mobile="503-555-0142", confirmed=True).patient
+    assert run(uow_factory).linked == 1  # the job rebuilt the keys first, so the chart was found
+    assert get(uow_factory, kate.id).linked_pms_id == "101"

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from engage_desktop.domain.errors import EngageError
 from engage_desktop.domain.matching import (
+    BLOCKING_KEYS_VERSION,
     REVIEW_MIN_WEIGHT,
     RIVAL_WINDOW,
     Candidate,
@@ -38,6 +39,8 @@ from engage_desktop.services.audit import record
 from engage_desktop.services.linking import LinkError, MatchCandidate, candidate_view, link_patient, visible_unlinked
 
 BATCH = 200  # unlinked patients per transaction
+KEYS_BATCH = 2000  # charts per transaction when match keys are rebuilt
+KEYS_VERSION_SETTING = "matching.blocking_keys_version"
 MAX_PROPOSALS = 3  # chart candidates kept for review per person
 _CORROBORATING = frozenset({Reason.SAME_PHONE, Reason.SAME_EMAIL})
 
@@ -91,6 +94,7 @@ def run_auto_link(*, uow_factory: UnitOfWorkFactory, actor: Actor = SYSTEM, now:
     actor.require(Right.LINK_PATIENTS)
     started = time.perf_counter()
     now = now or datetime.now(UTC)
+    refresh_match_keys(uow_factory=uow_factory, cancel=cancel)
     with uow_factory() as uow:
         ids = uow.unlinked.open_ids()
     linked = duplicates = 0
@@ -112,6 +116,31 @@ def run_auto_link(*, uow_factory: UnitOfWorkFactory, actor: Actor = SYSTEM, now:
         to_review = len({p.unlinked_id for p in uow.unlinked.open_pairs(PairKind.CHART)})
     return AutoLinkReport(checked=len(ids), linked=linked, to_review=to_review, new_duplicates=duplicates,
                           seconds=time.perf_counter() - started)
+
+
+def refresh_match_keys(*, uow_factory: UnitOfWorkFactory, cancel: threading.Event | None = None) -> int:
+    """Rebuild the stored blocking keys once after a release changed them (BLOCKING_KEYS_VERSION):
+    candidates found through stale keys would silently miss people. Charts go in batches; the
+    version is recorded only at the end, so an interrupted rebuild starts over. Returns charts done."""
+    with uow_factory() as uow:
+        if uow.settings.get(KEYS_VERSION_SETTING) == BLOCKING_KEYS_VERSION:
+            return 0
+    done, after = 0, 0
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise ReviewCancelled("Rebuilding the match index was stopped; it starts again next time.")
+        with uow_factory() as uow:
+            step = uow.unlinked.rebuild_chart_keys(after_id=after, limit=KEYS_BATCH)
+            uow.commit()
+        if step is None:
+            break
+        after, count = step
+        done += count
+    with uow_factory() as uow:
+        uow.unlinked.rebuild_unlinked_keys()
+        uow.settings.set(KEYS_VERSION_SETTING, BLOCKING_KEYS_VERSION)
+        uow.commit()
+    return done
 
 
 def _check(uow, actor: Actor, u: UnlinkedPatient, pending_pms_id: str | None, now: datetime) -> tuple[int, int]:

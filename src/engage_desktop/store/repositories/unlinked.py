@@ -299,6 +299,26 @@ class SqlUnlinkedRepository:
         return sorted(set(self.session.scalars(select(id_col).where(key_col.in_(usable)))))
 
     # -- keys -----------------------------------------------------------------------------------
+    def rebuild_chart_keys(self, *, after_id: int, limit: int) -> tuple[int, int] | None:
+        """Rewrite the match keys of the next ``limit`` charts after mirror id ``after_id`` (when
+        ``matching.BLOCKING_KEYS_VERSION`` changed). Returns (last id, charts done), None when finished."""
+        rows = list(self.session.scalars(select(PatientRecord).where(PatientRecord.id > after_id)
+                                         .order_by(PatientRecord.id).limit(limit)))
+        if not rows:
+            return None
+        ids = [p.id for p in rows]
+        self.session.execute(delete(PatientMatchKey).where(PatientMatchKey.patient_id.in_(ids)))
+        keys = [{"key": k, "patient_id": p.id} for p in rows for k in sorted(blocking_keys(chart_record(p)))]
+        if keys:
+            self.session.execute(insert(PatientMatchKey), keys)
+        return ids[-1], len(ids)
+
+    def rebuild_unlinked_keys(self) -> int:
+        rows = list(self.session.scalars(select(UnlinkedPatientRecord)))
+        for row in rows:
+            self._index(row)
+        return len(rows)
+
     def _index(self, row: UnlinkedPatientRecord) -> None:
         self.session.execute(delete(UnlinkedSearchToken).where(UnlinkedSearchToken.unlinked_id == row.id))
         self.session.execute(delete(UnlinkedMatchKey).where(UnlinkedMatchKey.unlinked_id == row.id))
