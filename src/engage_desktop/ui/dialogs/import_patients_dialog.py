@@ -7,6 +7,7 @@ is written until the user presses Import, and then all accepted rows are written
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -305,10 +306,14 @@ class ImportPatientsDialog(QDialog):
 
     def _imported(self, result: ImportResult) -> None:
         self._idle()
+        if self.preview is not None:  # done: nothing of this preview is left to import
+            self.preview = replace(self.preview, new=(), matched=())
+        self.include_matches.setEnabled(False)
+        self._update_button()
         self.imported.emit(result.created)
-        self._say(f"Imported {result.created:,} patients. They are in the Patients list with the broken-link mark; "
+        who = "1 patient" if result.created == 1 else f"{result.created:,} patients"
+        self._say(f"Imported {who}. They are in the Patients list with the broken-link mark; "
                   "importing this file again creates nobody new.")
-        self.import_button.setEnabled(False)
         self.cancel_button.setText("Done")
 
     # -- busy state ---------------------------------------------------------------------------------
