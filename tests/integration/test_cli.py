@@ -18,6 +18,7 @@ def test_demo_practice_sync_and_connection_test_from_the_command_line(tmp_path, 
     assert main(["--demo", "--data-dir", str(tmp_path), "test-connection"]) == 0
     assert "OK: Connected to Open Dental" in capsys.readouterr().out
     assert main(["--demo", "--data-dir", str(tmp_path), "sync"]) == 0  # incremental now
+    assert "Checked" not in capsys.readouterr().out  # no chart changed: auto-link has nothing new to look at
     assert main(["--demo", "--data-dir", str(tmp_path), "auto-link"]) == 0
     assert "linked 0 automatically" in capsys.readouterr().out
     log = (tmp_path / "logs" / "engage.log").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from engage_desktop.domain.audit import ChainCheck
 from engage_desktop.domain.errors import NotSignedIn
 from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.domain.pms_write import PatientCreator, PmsWriteError, WriteFailure
-from engage_desktop.domain.ports import PasswordHasher, SecretStore, UnitOfWorkFactory
+from engage_desktop.domain.ports import Entity, PasswordHasher, SecretStore, UnitOfWorkFactory
 from engage_desktop.domain.practice_settings import LocationSettings
 from engage_desktop.domain.rights import SYSTEM, Actor, Right, Role
 from engage_desktop.domain.unlinked import UnlinkedInput, UnlinkedPatient
@@ -279,8 +279,9 @@ class AppServices:
             self.signed_in  # noqa: B018 - raises NotSignedIn
         report = pms_connection.run_sync(uow_factory=self.uow_factory, secrets=self.secrets, open_reader=self.open_reader,
                                          mode=mode, progress=progress, cancel=cancel)
-        if report.outcome != "ok":
-            return report
+        charts_changed = any(e.entity is Entity.PATIENTS and (e.written or e.removed) for e in report.entities)
+        if report.outcome != "ok" or not charts_changed:
+            return report  # no new or changed chart: nothing new to link (the nightly run still checks all)
         return replace(report, after=self.auto_link().summary)
 
     def auto_link(self, cancel: threading.Event | None = None) -> review.AutoLinkReport:
