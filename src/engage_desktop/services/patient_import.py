@@ -97,7 +97,7 @@ def _key(row: CsvRow) -> str:
     return ("key:" if row.key_from_file else "row:") + row.import_key.strip()[:120]
 
 
-def _location_ids(locations: Sequence, text: str) -> str | None:
+def _location_id(locations: Sequence, text: str) -> str | None:
     wanted = text.strip().casefold()
     for loc in locations:
         if wanted in (loc.pms_id.casefold(), loc.name.casefold(), (loc.abbreviation or "").casefold()):
@@ -127,7 +127,7 @@ def preview_import(*, uow_factory: UnitOfWorkFactory, actor: Actor, data: bytes,
         _step(progress, cancel, "Checking rows", i, len(read.rows))
         location = default_location
         if row.location_text:
-            location = _location_ids(locations, row.location_text)
+            location = _location_id(locations, row.location_text)
             if location is None:
                 cleaned.append((row, None, f'Location "{row.location_text}" is not one of yours ({names}).'))
                 continue
@@ -144,8 +144,8 @@ def preview_import(*, uow_factory: UnitOfWorkFactory, actor: Actor, data: bytes,
         imported = uow.unlinked.existing_import_keys(_key(row) for row, _ in valid)
         already = uow.unlinked.get_many(sorted(set(imported.values())))
         chart_keys = uow.unlinked.chart_ids_by_key(all_keys)
-        charts = uow.unlinked.charts_by_ids({i for ids in chart_keys.values() for i in ids})
-        location_of = {cid: uow.patients.location_of(cid) for cid in charts} if actor.location_ids is not None else {}
+        charts = uow.unlinked.charts_by_ids({i for ids in chart_keys.values() for i in ids},
+                                            location_ids=actor.location_ids)
         unlinked_keys = uow.unlinked.unlinked_ids_by_key(all_keys)
         others = {i: u for i, u in uow.unlinked.get_many(sorted({i for ids in unlinked_keys.values() for i in ids})).items()
                   if u.state is LinkState.UNLINKED}
@@ -181,9 +181,7 @@ def preview_import(*, uow_factory: UnitOfWorkFactory, actor: Actor, data: bytes,
         me = person_of(person)
         keys = keys_by_line[row.line]
         chart_ids = {c for k in keys for c in chart_keys.get(k, ())}
-        visible = [charts[c] for c in chart_ids if c in charts
-                   and (actor.location_ids is None or actor.sees_location(location_of.get(c)))]
-        best = rank(me, visible, limit=1)
+        best = rank(me, [charts[c] for c in chart_ids if c in charts], limit=1)
         if best and best[0].score >= LOOKALIKE_MIN_SCORE:
             c = best[0]
             previews.append(RowPreview(row.line, name, Outcome.MATCHES_CHART,

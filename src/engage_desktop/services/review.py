@@ -191,13 +191,12 @@ def needs_review(*, uow_factory: UnitOfWorkFactory, actor: Actor) -> list[Review
         pairs = uow.unlinked.open_pairs(PairKind.CHART)
         people = uow.unlinked.get_many(sorted({p.unlinked_id for p in pairs}))
         mirror = uow.unlinked.mirror_ids([p.other_ref for p in pairs])
+        charts = uow.unlinked.charts_by_ids(mirror.values(), location_ids=actor.location_ids)
         by_person: dict[int, list[tuple[int, MatchCandidate]]] = {}
         for pair in pairs:
             u, chart_id = people.get(pair.unlinked_id), mirror.get(pair.other_ref)
-            if u is None or u.state is not LinkState.UNLINKED or chart_id is None or not _sees(actor, u):
-                continue
-            chart = uow.unlinked.chart(chart_id)
-            if chart is None or not actor.sees_location(uow.patients.location_of(chart_id)):
+            chart = charts.get(chart_id) if chart_id is not None else None
+            if u is None or u.state is not LinkState.UNLINKED or chart is None or not _sees(actor, u):
                 continue
             c = replace(score(person_of(u), chart), chart=chart)
             by_person.setdefault(u.id, []).append((pair.id, candidate_view(c, list_id=chart_id, pms_id=pair.other_ref)))

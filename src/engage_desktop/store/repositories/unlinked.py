@@ -266,12 +266,15 @@ class SqlUnlinkedRepository:
     def unlinked_ids_by_key(self, keys: Iterable[str]) -> dict[str, list[int]]:
         return self._ids_by_key(UnlinkedMatchKey.key, UnlinkedMatchKey.unlinked_id, keys)
 
-    def charts_by_ids(self, ids: Iterable[int]) -> dict[int, ChartRecord]:
+    def charts_by_ids(self, ids: Iterable[int], *, location_ids: frozenset[str] | None = None) -> dict[int, ChartRecord]:
+        """Live charts by mirror id; with ``location_ids``, only charts of those locations."""
         ids = sorted(set(ids))
         out: dict[int, ChartRecord] = {}
         for i in range(0, len(ids), _CHUNK):
             stmt = select(PatientRecord).where(PatientRecord.id.in_(ids[i : i + _CHUNK]),
                                                PatientRecord.status != PatientStatus.DELETED.value)
+            if location_ids is not None:
+                stmt = stmt.where(PatientRecord.location_id.in_(sorted(location_ids)))
             out.update((p.id, chart_record(p)) for p in self.session.scalars(stmt))
         return out
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QPushButton, QV
 
 from engage_desktop.services.linking import HandoffCard, UnknownPmsOutcome
 from engage_desktop.ui.tasks import TaskRunner, user_message
-from engage_desktop.ui.widgets.common import Card, label
+from engage_desktop.ui.widgets.common import Card, label, show_message
 
 WIDTH = 520
 
@@ -134,13 +134,7 @@ class CreateInPmsDialog(QDialog):
             self.go_button.setText("Create anyway")
         elif self.mode == "api":
             self.go_button.setText("Try again")
-        self.message.setProperty("role", "danger")
-        self.message.setText(user_message(exc))
-        self.message.style().polish(self.message)
-        self.message.show()
+        show_message(self.message, user_message(exc), "danger")
 
     def _say(self, text: str) -> None:
-        self.message.setProperty("role", "success")
-        self.message.setText(text)
-        self.message.style().polish(self.message)
-        self.message.show()
+        show_message(self.message, text, "success")

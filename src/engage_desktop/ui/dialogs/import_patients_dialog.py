@@ -31,7 +31,7 @@ from engage_desktop.services.patient_import import ImportPreview, ImportResult, 
 from engage_desktop.ui import theme
 from engage_desktop.ui.models.base import ColumnsTableModel, Index
 from engage_desktop.ui.tasks import TaskRunner, user_message
-from engage_desktop.ui.widgets.common import label, list_table
+from engage_desktop.ui.widgets.common import label, list_table, show_message
 
 WIDTH = 820
 TEMPLATE_NAME = "engage-patients-template.csv"
@@ -258,7 +258,7 @@ class ImportPatientsDialog(QDialog):
         if preview.problems:
             self.model.set_rows([])
             self.summary.setText("")
-            self._error(" ".join(preview.problems))
+            show_message(self.message, " ".join(preview.problems), "danger")
             self.include_matches.hide()
             self._update_button()
             return
@@ -350,17 +350,8 @@ class ImportPatientsDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._idle()
         self._update_button()
-        self._error(user_message(exc))
-
-    def _error(self, text: str) -> None:
-        self.message.setProperty("role", "danger")
-        self.message.setText(text)
-        self.message.style().polish(self.message)
-        self.message.show()
+        show_message(self.message, user_message(exc), "danger")
 
     def _say(self, text: str) -> None:
-        self.message.setProperty("role", "success")
-        self.message.setText(text)
-        self.message.style().polish(self.message)
-        self.message.show()
+        show_message(self.message, text, "success")
 

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engage_desktop.ui import theme
+
 
 def label(text: str = "", role: str = "", *, wrap: bool = False, selectable: bool = False,
           name: str = "", rich: bool = False, width: int | None = None) -> QLabel:
@@ -59,6 +61,13 @@ class FittedLabel(QLabel):
 
     def _fit(self) -> None:
         self.setMinimumHeight(self.heightForWidth(self.width()) if self.text() else 0)
+
+
+def show_message(widget: QLabel, text: str, role: str) -> None:
+    """Show ``text`` in a message label styled by ``role`` ("danger", "success", ...)."""
+    theme.restyle(widget, "role", role)
+    widget.setText(text)
+    widget.show()
 
 
 def section_title(text: str) -> QLabel:
