@@ -95,3 +95,100 @@ def fast_hasher():
     from engage_desktop.passwords import Argon2PasswordHasher
 
     return Argon2PasswordHasher(argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+class Clock:
+    """A clock the test moves by hand (aware UTC)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        from datetime import UTC
+
+        self.now = start or datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+class ScriptedSms:
+    """An in-memory SMS provider for the dispatcher's state-machine tests. ``script`` maps a body
+    to the outcomes of successive sends (default: accepted). An "unknown_stored" outcome keeps the
+    message (the provider got it, the reply was lost); "unknown" drops it."""
+
+    name = "scripted"
+    delivers = True
+
+    def __init__(self, clock=None) -> None:
+        import itertools
+        import threading
+
+        self.clock = clock
+        self.script: dict[str, list[str]] = {}
+        self.stored: list = []  # ProviderMessage of every message the provider really has
+        self.statuses: dict[str, list] = {}  # provider id -> statuses fetch returns in turn
+        self.calls: list[str] = []  # bodies, in call order
+        self.on_send = None
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.list_fails = False
+
+    def _now(self):
+        from datetime import UTC
+
+        return self.clock() if self.clock else datetime.now(UTC)
+
+    def send(self, message):
+        from engage_desktop.domain.messages import DeliveryStatus, ProviderMessage, SendOutcome, SendResult
+
+        with self._lock:
+            self.calls.append(message.body)
+            steps = self.script.get(message.body)
+            outcome = steps.pop(0) if steps else "accepted"
+            sid = f"SM{next(self._ids):032d}"
+        if self.on_send:
+            self.on_send(message)
+        if outcome in ("accepted", "unknown_stored"):
+            with self._lock:
+                self.stored.append(ProviderMessage(provider_id=sid, inbound=False, sender=message.sender, to=message.to,
+                                                   body=message.body, status=DeliveryStatus.QUEUED, raw_status="queued",
+                                                   created_at=self._now()))
+        if outcome == "accepted":
+            return SendResult(SendOutcome.ACCEPTED, provider_id=sid, status=DeliveryStatus.QUEUED)
+        if outcome in ("unknown", "unknown_stored"):
+            return SendResult(SendOutcome.UNKNOWN, error_message="read timeout")
+        if outcome == "retry":
+            return SendResult(SendOutcome.RETRY, error_code="20429", error_message="Too many requests")
+        if outcome == "opted_out":
+            return SendResult(SendOutcome.OPTED_OUT, error_code="21610")
+        if outcome == "blocked":
+            return SendResult(SendOutcome.BLOCKED, error_code="20003", error_message="Authentication failed")
+        return SendResult(SendOutcome.REJECTED, error_code="21211", error_message="Invalid 'To' number")
+
+    def fetch(self, provider_id):
+        from dataclasses import replace
+
+        from engage_desktop.domain.messages import ProviderError
+
+        with self._lock:
+            message = next((m for m in self.stored if m.provider_id == provider_id), None)
+            if message is None:
+                raise ProviderError("not found", transient=False, status_code=404)
+            queue = self.statuses.get(provider_id)
+            if queue:
+                status = queue.pop(0) if len(queue) > 1 else queue[0]
+                return replace(message, status=status, raw_status=status.value)
+            return message
+
+    def list_messages(self, *, to=None, sender=None, since=None, day_filter=True, max_pages=20):
+        from engage_desktop.domain.messages import ProviderError
+
+        if self.list_fails:
+            raise ProviderError("list failed", transient=True, status_code=503)
+        with self._lock:
+            items = [m for m in self.stored if (to is None or m.to == to) and (sender is None or m.sender == sender)
+                     and (since is None or m.created_at >= since)]
+        return iter(sorted(items, key=lambda m: m.created_at, reverse=True))

@@ -135,6 +135,8 @@ class UnitOfWork(Protocol):
     users: Any
     audit: Any  # append-only; see domain.audit for the hash chain
     unlinked: Any  # unlinked patients and candidate lookups (store.repositories.unlinked)
+    outbox: Any  # the outbox and its conditional transitions (store.repositories.outbox)
+    messaging: Any  # suppression list, threads, inbound, polling state, job lease (store.repositories.messaging)
 
     def __enter__(self) -> Self: ...
 

@@ -6,7 +6,9 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from engage_desktop.store.repositories.messaging import SqlMessagingRepository
 from engage_desktop.store.repositories.mirror import SqlMirrorRepository
+from engage_desktop.store.repositories.outbox import SqlOutboxRepository
 from engage_desktop.store.repositories.patients import SqlPatientQueries
 from engage_desktop.store.repositories.settings import SqlSettingsRepository
 from engage_desktop.store.repositories.unlinked import SqlUnlinkedRepository
@@ -27,6 +29,8 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
         self.unlinked = SqlUnlinkedRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
+        self.messaging = SqlMessagingRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

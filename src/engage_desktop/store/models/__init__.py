@@ -1,6 +1,15 @@
 """Every model, imported here so Alembic's metadata sees them all."""
 
 from engage_desktop.store.models.app import AppSetting, SyncLock, SyncRun, SyncState
+from engage_desktop.store.models.messaging import (
+    InboundMessage,
+    InboundPollState,
+    JobLease,
+    MessageThread,
+    OutboxBatch,
+    OutboxMessage,
+    Suppression,
+)
 from engage_desktop.store.models.mirror import (
     AppointmentRecord,
     LocationRecord,
@@ -20,6 +29,13 @@ from engage_desktop.store.models.unlinked import (
 from engage_desktop.store.models.users import AuditRecord, UserRecord
 
 __all__ = [
+    "InboundMessage",
+    "InboundPollState",
+    "JobLease",
+    "MessageThread",
+    "OutboxBatch",
+    "OutboxMessage",
+    "Suppression",
     "MatchPair",
     "PatientMatchKey",
     "UnlinkedMatchKey",

@@ -1,0 +1,261 @@
+"""The outbox: queueing, claiming with a lease, and every state change as a conditional update.
+
+Each transition names the state it expects (and, for the dispatcher's own rows, the lease
+owner), so a restarted or second dispatcher that races for a row changes nothing: its update
+matches no row. PostgreSQL claims with ``FOR UPDATE SKIP LOCKED`` so two dispatchers take
+different rows; SQLite has one writer at a time, which serialises claims by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from engage_desktop.domain.outbox import BatchState, OutboxRow, OutboxStatus, QueuedMessage
+from engage_desktop.store.models import OutboxBatch, OutboxMessage
+
+_CHUNK = 2000
+_S = OutboxStatus
+_RETURNED = (OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.channel, OutboxMessage.recipient,
+             OutboxMessage.sender, OutboxMessage.body, OutboxMessage.subject, OutboxMessage.html, OutboxMessage.status,
+             OutboxMessage.attempts, OutboxMessage.segments, OutboxMessage.recipient_state, OutboxMessage.time_zone,
+             OutboxMessage.quiet_hours, OutboxMessage.batch_id, OutboxMessage.provider_id,
+             OutboxMessage.attempt_started_at, OutboxMessage.unsubscribe_url, OutboxMessage.location_id)
+
+
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(id=r.id, dedupe_key=r.dedupe_key, channel=r.channel, recipient=r.recipient, sender=r.sender,
+                     body=r.body, subject=r.subject, html=r.html, status=OutboxStatus(r.status), attempts=r.attempts,
+                     segments=r.segments, recipient_state=r.recipient_state, time_zone=r.time_zone,
+                     quiet_hours=r.quiet_hours, batch_id=r.batch_id, provider_id=r.provider_id,
+                     attempt_started_at=r.attempt_started_at, unsubscribe_url=r.unsubscribe_url,
+                     location_id=r.location_id)
+
+
+def _active_batch():
+    """Rows outside any batch, or in a batch that is not paused or canceled."""
+    return or_(OutboxMessage.batch_id.is_(None),
+               OutboxMessage.batch_id.in_(select(OutboxBatch.id).where(OutboxBatch.state == BatchState.ACTIVE.value)))
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # -- batches --------------------------------------------------------------------------
+    def create_batch(self, *, kind: str, label: str, created_by: str, now: datetime) -> int:
+        batch = OutboxBatch(kind=kind, label=label[:200], state=BatchState.ACTIVE.value, created_at=now, created_by=created_by)
+        self.session.add(batch)
+        self.session.flush()
+        return batch.id
+
+    def set_batch_state(self, batch_id: int, state: BatchState, *, expect: Sequence[BatchState]) -> bool:
+        return bool(self.session.execute(
+            update(OutboxBatch).where(OutboxBatch.id == batch_id, OutboxBatch.state.in_([s.value for s in expect]))
+            .values(state=state.value)).rowcount)
+
+    def batch_state(self, batch_id: int) -> BatchState | None:
+        state = self.session.scalar(select(OutboxBatch.state).where(OutboxBatch.id == batch_id))
+        return None if state is None else BatchState(state)
+
+    def cancel_unsent(self, batch_id: int, *, now: datetime, reason: str) -> int:
+        """Queued rows of a canceled batch become canceled. Claimed rows are left to their
+        dispatcher: starting them fails on the batch state, and it releases them."""
+        return self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.batch_id == batch_id, OutboxMessage.status == _S.QUEUED.value)
+            .values(status=_S.CANCELED.value, finished_at=now, reason=reason)).rowcount
+
+    # -- queueing -------------------------------------------------------------------------
+    def enqueue(self, messages: Sequence[QueuedMessage], *, now: datetime,
+                not_before: Sequence[datetime] | None = None) -> set[str]:
+        """Insert each message unless its dedupe key is queued already; returns the keys inserted."""
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        inserted: set[str] = set()
+        for start in range(0, len(messages), _CHUNK):
+            chunk = messages[start:start + _CHUNK]
+            rows = [{
+                "dedupe_key": m.dedupe_key, "batch_id": m.batch_id, "channel": m.channel, "recipient": m.recipient,
+                "sender": m.sender, "subject": m.subject, "body": m.body, "html": m.html,
+                "unsubscribe_url": m.unsubscribe_url, "segments": m.segments, "location_id": m.location_id,
+                "patient_pms_id": m.patient_pms_id, "unlinked_id": m.unlinked_id, "recipient_state": m.recipient_state,
+                "time_zone": m.time_zone, "quiet_hours": m.quiet_hours, "status": _S.QUEUED.value, "reason": "",
+                "not_before": not_before[start + i] if not_before else now, "attempts": 0, "created_at": now, "polls": 0,
+            } for i, m in enumerate(chunk)]
+            stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            inserted.update(self.session.scalars(stmt.returning(OutboxMessage.dedupe_key)))
+        return inserted
+
+    def skip(self, messages: Sequence[tuple[QueuedMessage, str, str]], *, now: datetime) -> set[str]:
+        """Record messages that will not be sent (status, reason) so staff see why; same dedupe rule."""
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        inserted: set[str] = set()
+        for start in range(0, len(messages), _CHUNK):
+            rows = [{
+                "dedupe_key": m.dedupe_key, "batch_id": m.batch_id, "channel": m.channel, "recipient": m.recipient,
+                "sender": m.sender, "subject": m.subject, "body": m.body, "html": m.html, "segments": m.segments,
+                "location_id": m.location_id, "patient_pms_id": m.patient_pms_id, "unlinked_id": m.unlinked_id,
+                "recipient_state": m.recipient_state, "time_zone": m.time_zone, "quiet_hours": m.quiet_hours,
+                "status": status, "reason": reason, "not_before": now, "attempts": 0, "created_at": now,
+                "finished_at": now, "polls": 0,
+            } for m, status, reason in messages[start:start + _CHUNK]]
+            stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            inserted.update(self.session.scalars(stmt.returning(OutboxMessage.dedupe_key)))
+        return inserted
+
+    # -- the dispatcher's transitions ---------------------------------------------------
+    def release_expired(self, *, now: datetime) -> tuple[int, int]:
+        """Rows whose dispatcher died: claimed → queued (never sent); sending → unknown (maybe sent);
+        reconciling → unknown. Returns (requeued, unknown)."""
+        expired = and_(OutboxMessage.lease_until.is_not(None), OutboxMessage.lease_until < now)
+        requeued = self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == _S.CLAIMED.value, expired)
+            .values(status=_S.QUEUED.value, lease_owner=None, lease_until=None)).rowcount
+        unknown = self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.status.in_([_S.SENDING.value, _S.RECONCILING.value]), expired)
+            .values(status=_S.UNKNOWN.value, lease_owner=None, lease_until=None, not_before=now,
+                    reason="The program stopped while sending; checking with the provider.")).rowcount
+        return requeued, unknown
+
+    def _claim(self, from_status: OutboxStatus, to_status: OutboxStatus, *, owner: str, now: datetime, limit: int,
+               lease: timedelta, extra=()) -> list[OutboxRow]:
+        due = (select(OutboxMessage.id)
+               .where(OutboxMessage.status == from_status.value, OutboxMessage.not_before <= now, *extra)
+               .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit))
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids = list(self.session.scalars(due))
+        if not ids:
+            return []
+        stmt = (update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == from_status.value)
+                .values(status=to_status.value, lease_owner=owner, lease_until=now + lease)
+                .returning(*_RETURNED))
+        order = {row_id: n for n, row_id in enumerate(ids)}
+        return sorted((_row(r) for r in self.session.execute(stmt)), key=lambda r: order[r.id])
+
+    def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        return self._claim(_S.QUEUED, _S.CLAIMED, owner=owner, now=now, limit=limit, lease=lease, extra=(_active_batch(),))
+
+    def claim_unknown(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        return self._claim(_S.UNKNOWN, _S.RECONCILING, owner=owner, now=now, limit=limit, lease=lease)
+
+    def start_attempt(self, row_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
+        """claimed → sending, only while the batch is still active (pause/cancel between messages)."""
+        return bool(self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == _S.CLAIMED.value,
+                   OutboxMessage.lease_owner == owner, _active_batch())
+            .values(status=_S.SENDING.value, attempts=OutboxMessage.attempts + 1, attempt_started_at=now,
+                    lease_until=now + lease)).rowcount)
+
+    def release(self, row_id: int, *, owner: str, not_before: datetime, reason: str = "",
+                from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED) -> bool:
+        """Give a row back (paused, quiet hours, daily cap, retry later, reconcile later)."""
+        return bool(self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, OutboxMessage.lease_owner == owner)
+            .values(status=to_status.value, lease_owner=None, lease_until=None, not_before=not_before, reason=reason)
+        ).rowcount)
+
+    def finish(self, row_id: int, *, owner: str, from_status: OutboxStatus, status: OutboxStatus, now: datetime,
+               reason: str = "", error_code: str | None = None, provider: str | None = None) -> bool:
+        """A final outcome without a provider id (rejected, opted out, skipped, failed after retries)."""
+        return bool(self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, OutboxMessage.lease_owner == owner)
+            .values(status=status.value, lease_owner=None, lease_until=None, finished_at=now, reason=reason,
+                    error_code=error_code, provider=provider or OutboxMessage.provider)).rowcount)
+
+    def accepted(self, row_id: int, *, owner: str | None, from_status: OutboxStatus, provider: str, provider_id: str,
+                 status: OutboxStatus, provider_status: str, segments: int | None, now: datetime, final: bool,
+                 next_poll_at: datetime | None) -> bool:
+        """The provider has the message: record its id (the one fact that prevents a second send)."""
+        values: dict[str, Any] = dict(status=status.value, lease_owner=None, lease_until=None, provider=provider,
+                                      provider_id=provider_id, provider_status=provider_status, submitted_at=now,
+                                      finished_at=now if final else None, next_poll_at=None if final else next_poll_at,
+                                      reason="", error_code=None)
+        if segments:
+            values["segments"] = segments
+        other = aliased(OutboxMessage)
+        unused = ~select(other.id).where(other.provider_id == provider_id).exists()  # two rows never share one send
+        where = [OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, unused]
+        if owner is not None:
+            where.append(OutboxMessage.lease_owner == owner)
+        if self.session.execute(update(OutboxMessage).where(*where).values(**values)).rowcount:
+            return True
+        # Our lease ran out while the provider call was in flight and another dispatcher moved the
+        # row on. The provider accepted it, so that is the truth: record it unless another sender
+        # holds it right now or it already has a provider id.
+        values["lease_owner"] = None
+        return bool(self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.provider_id.is_(None), unused,
+                   OutboxMessage.status.in_([_S.UNKNOWN.value, _S.RECONCILING.value, _S.QUEUED.value, _S.CLAIMED.value]))
+            .values(**values)).rowcount)
+
+    def known_provider_ids(self, provider_ids: Sequence[str]) -> set[str]:
+        if not provider_ids:
+            return set()
+        return set(self.session.scalars(select(OutboxMessage.provider_id).where(OutboxMessage.provider_id.in_(provider_ids))))
+
+    def segments_since(self, sender: str, since: datetime) -> int:
+        return int(self.session.scalar(
+            select(func.coalesce(func.sum(OutboxMessage.segments), 0))
+            .where(OutboxMessage.sender == sender, OutboxMessage.submitted_at >= since)) or 0)
+
+    # -- delivery reports -----------------------------------------------------------------
+    def due_polls(self, *, now: datetime, limit: int) -> list[tuple[int, str, str, str, datetime, int]]:
+        """(id, channel, provider, provider_id, submitted_at, polls) of rows awaiting a report."""
+        rows = self.session.execute(
+            select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.provider, OutboxMessage.provider_id,
+                   OutboxMessage.submitted_at, OutboxMessage.polls)
+            .where(OutboxMessage.finished_at.is_(None), OutboxMessage.provider_id.is_not(None),
+                   OutboxMessage.next_poll_at <= now)
+            .order_by(OutboxMessage.next_poll_at).limit(limit))
+        return [tuple(r) for r in rows]
+
+    def record_report(self, row_id: int, *, status: OutboxStatus, provider_status: str, error_code: str | None,
+                      reason: str, segments: int | None, now: datetime, final: bool, next_poll_at: datetime | None) -> bool:
+        values: dict[str, Any] = dict(status=status.value, provider_status=provider_status, polls=OutboxMessage.polls + 1,
+                                      finished_at=now if final else None, next_poll_at=None if final else next_poll_at)
+        if error_code:
+            values["error_code"] = error_code
+        if reason:
+            values["reason"] = reason
+        if segments:
+            values["segments"] = segments
+        return bool(self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.finished_at.is_(None)).values(**values)
+        ).rowcount)
+
+    def postpone_poll(self, row_id: int, *, next_poll_at: datetime) -> None:
+        self.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                             .values(next_poll_at=next_poll_at, polls=OutboxMessage.polls + 1))
+
+    # -- reading ------------------------------------------------------------------------
+    def counts(self, *, batch_id: int | None = None) -> dict[str, int]:
+        stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        if batch_id is not None:
+            stmt = stmt.where(OutboxMessage.batch_id == batch_id)
+        return {status: n for status, n in self.session.execute(stmt)}
+
+    def unfinished(self) -> int:
+        return int(self.session.scalar(select(func.count()).where(OutboxMessage.finished_at.is_(None))) or 0)
+
+    def get(self, row_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, row_id)
+
+    def by_key(self, dedupe_key: str) -> dict[str, Any] | None:
+        row = self.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if row is None:
+            return None
+        return {c.key: getattr(row, c.key) for c in OutboxMessage.__table__.columns}
