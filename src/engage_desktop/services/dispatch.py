@@ -130,11 +130,14 @@ def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedM
     """Write messages to the outbox in one transaction. Suppressed recipients are recorded as
     opted out (staff see why); the rest wait until the recipient's quiet hours allow."""
     now = clock()
+    # Read the list first, then write in a transaction of its own (SQLite: see the outbox
+    # repository); an opt-out arriving in between is caught again before sending.
+    suppressed: set[tuple[str, str]] = set()
     with uow_factory() as uow:
-        suppressed: set[tuple[str, str]] = set()
         for channel in {m.channel for m in messages}:
             addresses = [m.recipient for m in messages if m.channel == channel]
             suppressed |= {(channel, a) for a in uow.messaging.suppressed(channel, addresses)}
+    with uow_factory() as uow:
         ready = [m for m in messages if (m.channel, m.recipient) not in suppressed]
         skipped = [(m, _S.OPTED_OUT.value, "The recipient opted out.") for m in messages
                    if (m.channel, m.recipient) in suppressed]
@@ -410,14 +413,13 @@ def _reconcile_one(run: _Run, row: OutboxRow) -> None:
                  to_status=_S.UNKNOWN, reason="Checking with the provider (it did not answer).")
         return
     with run.uow_factory() as uow:
-        known = uow.outbox.known_provider_ids([m.provider_id for m in listed])
-        match = min((m for m in listed if m.provider_id not in known), key=lambda m: m.created_at, default=None)
-        if match is not None:
-            status = FROM_DELIVERY.get(match.status, _S.SUBMITTED)
-            uow.outbox.accepted(row.id, owner=run.owner, from_status=_S.RECONCILING, provider=provider.name,
-                                provider_id=match.provider_id, status=status, provider_status=match.raw_status,
-                                segments=match.segments, now=now, final=match.status.is_final,
-                                next_poll_at=now + settings.poll_first)
+        # The oldest listed message no other row has claimed (accepted() refuses a used id).
+        found = any(uow.outbox.accepted(row.id, owner=run.owner, from_status=_S.RECONCILING, provider=provider.name,
+                                        provider_id=m.provider_id, status=FROM_DELIVERY.get(m.status, _S.SUBMITTED),
+                                        provider_status=m.raw_status, segments=m.segments, now=now,
+                                        final=m.status.is_final, next_poll_at=now + settings.poll_first)
+                    for m in sorted(listed, key=lambda m: m.created_at))  # any() stops at the first that fits
+        if found:
             run.report.add("reconciled")
         elif now >= started + settings.reconcile_grace:
             uow.outbox.release(row.id, owner=run.owner, not_before=now, from_status=_S.RECONCILING, to_status=_S.QUEUED,
@@ -478,10 +480,7 @@ def poll_delivery(*, uow_factory: UnitOfWorkFactory, providers: Providers, setti
                 fields = dict(status=status, raw=m.raw_status, error=m.error_code, final=final, reason=reason,
                               segments=m.segments)
         with uow_factory() as uow:
-            if fields["status"] is None:
-                row = uow.outbox.get(row_id)
-                fields["status"], fields["raw"] = OutboxStatus(row.status), row.provider_status or ""
-            uow.outbox.record_report(row_id, status=fields["status"], provider_status=fields.get("raw", ""),
+            uow.outbox.record_report(row_id, status=fields["status"], provider_status=fields.get("raw"),
                                      error_code=fields.get("error"), reason=fields["reason"],
                                      segments=fields.get("segments"), now=now, final=fields["final"],
                                      next_poll_at=None if fields["final"] else next_at)

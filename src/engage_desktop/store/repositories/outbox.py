@@ -127,20 +127,20 @@ class SqlOutboxRepository:
 
     def _claim(self, from_status: OutboxStatus, to_status: OutboxStatus, *, owner: str, now: datetime, limit: int,
                lease: timedelta, extra=()) -> list[OutboxRow]:
+        # One UPDATE … WHERE id IN (due rows) statement: on SQLite a transaction that reads first
+        # and writes later fails with "database is locked" when another writer got in between, so
+        # every transition here starts with its write.
         due = (select(OutboxMessage.id)
                .where(OutboxMessage.status == from_status.value, OutboxMessage.not_before <= now, *extra)
                .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit))
         if self._postgres:
             due = due.with_for_update(skip_locked=True)
-        ids = list(self.session.scalars(due))
-        if not ids:
-            return []
         stmt = (update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == from_status.value)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == from_status.value)
                 .values(status=to_status.value, lease_owner=owner, lease_until=now + lease)
-                .returning(*_RETURNED))
-        order = {row_id: n for n, row_id in enumerate(ids)}
-        return sorted((_row(r) for r in self.session.execute(stmt)), key=lambda r: order[r.id])
+                .returning(*_RETURNED, OutboxMessage.not_before))
+        rows = sorted(self.session.execute(stmt), key=lambda r: (r.not_before, r.id))
+        return [_row(r) for r in rows]
 
     def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         return self._claim(_S.QUEUED, _S.CLAIMED, owner=owner, now=now, limit=limit, lease=lease, extra=(_active_batch(),))
@@ -223,10 +223,13 @@ class SqlOutboxRepository:
             .order_by(OutboxMessage.next_poll_at).limit(limit))
         return [tuple(r) for r in rows]
 
-    def record_report(self, row_id: int, *, status: OutboxStatus, provider_status: str, error_code: str | None,
+    def record_report(self, row_id: int, *, status: OutboxStatus | None, provider_status: str | None, error_code: str | None,
                       reason: str, segments: int | None, now: datetime, final: bool, next_poll_at: datetime | None) -> bool:
-        values: dict[str, Any] = dict(status=status.value, provider_status=provider_status, polls=OutboxMessage.polls + 1,
-                                      finished_at=now if final else None, next_poll_at=None if final else next_poll_at)
+        """A delivery report (status None: keep the status, e.g. when the provider stopped reporting)."""
+        values: dict[str, Any] = dict(polls=OutboxMessage.polls + 1, finished_at=now if final else None,
+                                      next_poll_at=None if final else next_poll_at)
+        if status is not None:
+            values.update(status=status.value, provider_status=provider_status)
         if error_code:
             values["error_code"] = error_code
         if reason:
