@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system venv bench screenshots clean
+.PHONY: run test system venv node-tools bench screenshots clean
 
 system:
 	@bash scripts/install-system-packages.sh
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Prism (Twilio's OpenAPI mock) for the contract tests, pinned, in .tools/node.
+node-tools:
+	@bash scripts/install-node-tools.sh
+
 run: system venv
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "No display found: starting the app on a virtual screen (Xvfb :99; screenshot with DISPLAY=:99 import -window root shot.png)."; \
@@ -27,11 +31,11 @@ run: system venv
 	  $(BIN)/engage-desktop --demo; \
 	fi
 
-test: system venv
+test: system venv node-tools
 	ENGAGE_REQUIRE_SERVERS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: system venv
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) .tools build dist src/*.egg-info

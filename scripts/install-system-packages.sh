@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the app and its tests need on Debian/Ubuntu: unixODBC with the MariaDB and
 # SQLite ODBC drivers, MariaDB and PostgreSQL servers (the tests start their own instances on
-# 127.0.0.1), Qt's runtime libraries, fonts and Xvfb.
+# 127.0.0.1), Qt's runtime libraries, fonts and Xvfb; Node and npm for the Twilio API mock.
 set -euo pipefail
 PACKAGES=(
   unixodbc odbc-mariadb libsqliteodbc mariadb-server postgresql
@@ -9,6 +9,10 @@ PACKAGES=(
   libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xkb1
   libfontconfig1 fontconfig fonts-dejavu-core xvfb
 )
+# Node runs Prism (Twilio's API mock) for the contract tests; a machine with its own Node keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,8 +41,8 @@ from engage_desktop.domain.messages import (
 from engage_desktop.domain.outbox import FROM_DELIVERY, OutboxRow, OutboxStatus, QueuedMessage, RetryPolicy
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.ratelimit import RateLimiter
-from engage_desktop.domain.rights import SYSTEM, Actor
-from engage_desktop.services import audit
+from engage_desktop.domain.rights import SYSTEM
+from engage_desktop.services.consent import suppress_in
 
 log = logging.getLogger(__name__)
 _S = OutboxStatus
@@ -137,10 +137,16 @@ def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedM
         for channel in {m.channel for m in messages}:
             addresses = [m.recipient for m in messages if m.channel == channel]
             suppressed |= {(channel, a) for a in uow.messaging.suppressed(channel, addresses)}
+        pms = uow.messaging.pms_consent(sorted({m.patient_pms_id for m in messages if m.patient_pms_id}))
+    ready, skipped = [], []
+    for m in messages:
+        if (m.channel, m.recipient) in suppressed:
+            skipped.append((m, _S.OPTED_OUT.value, "The recipient opted out."))
+        elif (reason := _pms_refusal(m, pms.get(m.patient_pms_id or ""))) is not None:
+            skipped.append((m, _S.SKIPPED.value, reason))
+        else:
+            ready.append(m)
     with uow_factory() as uow:
-        ready = [m for m in messages if (m.channel, m.recipient) not in suppressed]
-        skipped = [(m, _S.OPTED_OUT.value, "The recipient opted out.") for m in messages
-                   if (m.channel, m.recipient) in suppressed]
         windows: dict[tuple[str, str], datetime] = {}
         not_before = []
         for m in ready:
@@ -160,6 +166,18 @@ def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedM
         if m.dedupe_key in skipped_keys:
             by_reason[reason] = by_reason.get(reason, 0) + 1
     return QueueReport(queued=len(inserted), duplicates=duplicates, skipped=by_reason, keys=frozenset(inserted))
+
+
+def _pms_refusal(m: QueuedMessage, consent: tuple[str, bool, str, bool] | None) -> str | None:
+    """The PMS's own consent flags win over ours: a chart marked "no texts" gets none."""
+    if consent is None:
+        return None
+    text_consent, sms_opt_out, email_consent, email_opt_out = consent
+    if m.channel == Channel.SMS.value and (sms_opt_out or text_consent == "no"):
+        return "The PMS says this patient does not want texts."
+    if m.channel == Channel.EMAIL.value and (email_opt_out or email_consent == "no"):
+        return "The PMS says this patient does not want email."
+    return None
 
 
 # -- dispatching -----------------------------------------------------------------------------
@@ -306,7 +324,7 @@ def _record(run: _Run, row: OutboxRow, provider: str, result: SendResult, *, att
                 uow.outbox.finish(row.id, owner=run.owner, from_status=_S.SENDING, status=_S.OPTED_OUT, now=now,
                                   reason="The recipient had opted out with the provider.", error_code=result.error_code,
                                   provider=provider)
-                _suppress(uow, SYSTEM, channel=row.channel, address=row.recipient, source="provider",
+                suppress_in(uow, SYSTEM, channel=row.channel, address=row.recipient, source="provider",
                           raw_text=f"{provider} error {result.error_code or ''}".strip(), now=now)
                 run.report.add("opted_out")
             case SendOutcome.REJECTED:
@@ -495,25 +513,3 @@ def poll_delivery(*, uow_factory: UnitOfWorkFactory, providers: Providers, setti
     else:
         list(executor.map(poll, due))
     return report
-
-
-# -- consent ---------------------------------------------------------------------------------
-
-def _suppress(uow, actor: Actor, *, channel: str, address: str, source: str, raw_text: str, now: datetime,
-              patient_ref: str = "") -> bool:
-    """Add to the suppression list and audit it (inside the caller's transaction)."""
-    added = uow.messaging.suppress(channel=channel, address=address, source=source, raw_text=raw_text, now=now,
-                                   by=actor.username)
-    if added:
-        audit.record(uow, actor, "consent.opted_out", entity_type="suppression", entity_id=f"{channel}:{_mask(address)}",
-                     patient_ref=patient_ref, details={"channel": channel, "source": source})
-    return added
-
-
-def _mask(address: str) -> str:
-    """The audit log names the list entry without spelling out the whole number or address."""
-    if "@" in address:
-        name, _, domain = address.partition("@")
-        return f"{name[:1]}…@{domain}"
-    return f"…{address[-4:]}"
-

@@ -75,6 +75,17 @@ class SqlMessagingRepository:
             self.session.execute(delete(Suppression).where(Suppression.channel == channel, Suppression.address == address))
         return row
 
+    def pms_consent(self, pms_ids: Sequence[str]) -> dict[str, tuple[str, bool, str, bool]]:
+        """pms id → (text consent, SMS opted out, email consent, email opted out), as the PMS says."""
+        out: dict[str, tuple[str, bool, str, bool]] = {}
+        items = list(pms_ids)
+        for i in range(0, len(items), 1000):
+            out.update({r.pms_id: (r.text_consent, r.sms_opt_out, r.email_consent, r.email_opt_out) for r in self.session.execute(
+                select(PatientRecord.pms_id, PatientRecord.text_consent, PatientRecord.sms_opt_out,
+                       PatientRecord.email_consent, PatientRecord.email_opt_out)
+                .where(PatientRecord.pms_id.in_(items[i:i + 1000])))})
+        return out
+
     # -- routing ----------------------------------------------------------------------------
     def charts_with_mobile(self, phone: str) -> list[tuple[str, str | None, str]]:
         """(pms_id, guarantor_id, status) of charts whose mobile number is this one."""
