@@ -134,9 +134,14 @@ class SqlOutboxRepository:
                .where(OutboxMessage.status == from_status.value, OutboxMessage.not_before <= now, *extra)
                .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(limit))
         if self._postgres:
-            due = due.with_for_update(skip_locked=True)
+            # A CTE is evaluated once; "id IN (… LIMIT n FOR UPDATE SKIP LOCKED)" may be re-run by
+            # the planner and take more than n rows.
+            locked = due.with_for_update(skip_locked=True).cte("due")
+            match = OutboxMessage.id == locked.c.id
+        else:
+            match = OutboxMessage.id.in_(due.scalar_subquery())
         stmt = (update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == from_status.value)
+                .where(match, OutboxMessage.status == from_status.value)
                 .values(status=to_status.value, lease_owner=owner, lease_until=now + lease)
                 .returning(*_RETURNED, OutboxMessage.not_before))
         rows = sorted(self.session.execute(stmt), key=lambda r: (r.not_before, r.id))
