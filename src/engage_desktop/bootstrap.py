@@ -6,6 +6,9 @@ Nothing in the package connects, opens or starts at import time; everything star
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,9 @@ from engage_desktop.passwords import Argon2PasswordHasher
 from engage_desktop.pms import open_reader as default_open_reader
 from engage_desktop.services import practice_settings, users
 from engage_desktop.services.app_services import AppServices
+from engage_desktop.services.dispatch import Providers
+from engage_desktop.services.engine import MessagingEngine
+from engage_desktop.services.messaging_config import MessagingConfig
 from engage_desktop.services.pms_connection import ReaderFactory, load_connection, save_connection
 from engage_desktop.services.practice_settings import load_settings
 from engage_desktop.store import migrate
@@ -62,11 +68,56 @@ def bootstrap(
             log.info("database backed up before the upgrade: %s", backup.name)
     uow_factory = SqlUnitOfWorkFactory(make_session_factory(engine), region=config.region)
     reader_factory = open_reader or default_open_reader
+    messaging_engine = MessagingEngine(uow_factory=uow_factory, providers_for=ProviderFactory(config, secrets),
+                             owner=f"{config.workstation}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
     services = AppServices(uow_factory=uow_factory, secrets=secrets, open_reader=reader_factory,
                            hasher=hasher or Argon2PasswordHasher(), is_demo=config.demo, region=config.region,
                            workstation=config.workstation,
-                           patient_creator=lambda: _patient_creator(config, uow_factory, secrets))
+                           patient_creator=lambda: _patient_creator(config, uow_factory, secrets),
+                           engine=messaging_engine)
     return Container(config, engine, uow_factory, secrets, reader_factory, services)
+
+
+class ProviderFactory:
+    """The providers the current settings ask for, built once per distinct setting (a provider keeps
+    its HTTP session or SMTP connection between job runs). The demo always uses the sandbox."""
+
+    def __init__(self, config: AppConfig, secrets: SecretStore) -> None:
+        self.config, self.secrets = config, secrets
+        self._cached: tuple[tuple, Providers] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, messaging: MessagingConfig) -> Providers:
+        live = messaging.get("messaging.mode") == "live" and not self.config.demo
+        token = self.secrets.get("twilio.auth_token") if live else None
+        password = self.secrets.get("smtp.password") if live and messaging.get("smtp.username") else None
+        keys = ("twilio.account_sid", "twilio.base_url", "smtp.host", "smtp.port", "smtp.security", "smtp.username")
+        key = (live, token, password, *(messaging.get(k) for k in keys))
+        with self._lock:
+            if self._cached is None or self._cached[0] != key:
+                self._cached = (key, self._build(messaging, live, token, password))
+            return self._cached[1]
+
+    def _build(self, messaging: MessagingConfig, live: bool, token: str | None, password: str | None) -> Providers:
+        if not live:
+            from engage_desktop.messaging.sandbox import SandboxEmail, SandboxSms
+
+            state = self.config.data_dir / "sandbox.sqlite"
+            return Providers(sms=SandboxSms(state), email=SandboxEmail(state))
+        sms = email = None
+        sid = messaging.get("twilio.account_sid")
+        if sid and token:
+            from engage_desktop.messaging.twilio import TwilioProvider
+
+            sms = TwilioProvider(account_sid=sid, auth_secret=token, base_url=messaging.get("twilio.base_url"))
+        host = messaging.get("smtp.host")
+        if host:
+            from engage_desktop.messaging.smtp import SmtpProvider
+
+            security = "tls" if messaging.get("smtp.security") == "ssl" else "starttls"
+            email = SmtpProvider(host=host, port=int(messaging.get("smtp.port")), security=security,
+                                 username=messaging.get("smtp.username") or None, password=password)
+        return Providers(sms=sms, email=email)
 
 
 def _patient_creator(config: AppConfig, uow_factory: SqlUnitOfWorkFactory,

@@ -22,6 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("test-connection", help="test the PMS connection and report what is missing")
     sub.add_parser("migrate", help="upgrade the local database schema")
     sub.add_parser("check-audit", help="verify the audit log's hash chain; exit 1 when it is broken")
+    service = sub.add_parser("service", help="run the scheduled jobs headless (the office server): sync, sending, "
+                             "delivery reports, replies, nightly auto-link; stops cleanly on Ctrl+C or SIGTERM")
+    service.add_argument("--lease-seconds", type=float, default=45.0,
+                         help="how long another computer waits before taking the jobs over when this one stops "
+                              "answering (default 45)")
+    test = sub.add_parser("send-test", help="send one test message through the whole engine and report what happened")
+    test.add_argument("--to", required=True, help="a mobile number (sms) or an email address (email)")
+    test.add_argument("--via", choices=("sms", "email"), required=True)
+    test.add_argument("--text", help="the message (default: a short test text naming the practice)")
     demo = sub.add_parser("make-demo", help="write an Open Dental-schema demo database")
     demo.add_argument("--patients", type=int, default=3000)
     demo.add_argument("--seed", type=int, default=20261122)
@@ -53,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.demo:
                 hint = "<b>Demo practice</b> — sign in as " + " or ".join(
                     f"<b>{name}</b> / {password} ({role.label})" for name, _, password, role in DEMO_USERS)
-            return run(container.services, demo_hint=hint)
+            runner = _job_runner(container)
+            runner.start()  # the lease decides whether this desktop or another process runs the jobs
+            try:
+                return run(container.services, demo_hint=hint)
+            finally:
+                runner.stop()
         # Headless commands run as the system (whoever can run them can read the database anyway);
         # what they change is audited under that name and this workstation.
         container.services.actor = replace(SYSTEM, workstation=f"{config.workstation} (command line)")
@@ -78,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             if result.detail:
                 print(f"Driver said: {result.detail}")
             return 0 if result.ok else 1
+        if args.command == "service":
+            return _serve(container, lease_seconds=args.lease_seconds)
+        if args.command == "send-test":
+            return _send_test(container, to=args.to, via=args.via, text=args.text)
         if args.command == "auto-link":
             print(container.services.auto_link().summary)
             return 0
@@ -94,6 +112,58 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         container.close()
     return 0
+
+
+def _job_runner(container, *, lease_seconds: float = 45.0):
+    from datetime import timedelta
+
+    from engage_desktop.jobs.registry import office_jobs
+    from engage_desktop.jobs.scheduler import JobRunner
+
+    config = container.config
+    # Jobs act as the system (their changes are audited under it), whoever signs in at this desk.
+    system = replace(container.services, actor=replace(SYSTEM, workstation=f"{config.workstation} (scheduler)"))
+    time_zone = container.services.engine.config().practice_tz
+    ttl = timedelta(seconds=lease_seconds)
+    return JobRunner(office_jobs(system), uow_factory=container.uow_factory, holder=container.services.engine.owner,
+                     time_zone=time_zone, ttl=ttl, renew_every=ttl / 3)
+
+
+def _serve(container, *, lease_seconds: float) -> int:
+    import logging
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    runner = _job_runner(container, lease_seconds=lease_seconds)
+    runner.start()
+    logging.getLogger("engage_desktop.service").info("service running as %s; logs in %s", runner.holder,
+                                                     container.config.log_dir)
+    print(f"Engage Desktop service running (logs: {container.config.log_dir}). Ctrl+C stops it.", flush=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        runner.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+def _send_test(container, *, to: str, via: str, text: str | None) -> int:
+    from engage_desktop.domain.errors import ValidationFailed
+    from engage_desktop.domain.outbox import OutboxStatus
+
+    engine = container.services.engine
+    try:
+        result = engine.send_test(actor=container.services.actor, to=to, via=via, body=text)
+    except ValidationFailed as exc:
+        print(f"Not sent: {exc}")
+        return 2
+    print(result.summary)
+    good = {OutboxStatus.SUBMITTED, OutboxStatus.SENT, OutboxStatus.DELIVERED}
+    return 0 if result.status in good else 1
 
 
 if __name__ == "__main__":

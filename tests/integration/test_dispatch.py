@@ -283,3 +283,13 @@ def test_statuses_are_final_when_the_provider_was_changed(store, sms, clock):
     row = rows(store)["test:1"]
     assert row.finished_at is not None and "provider was changed" in row.reason
     assert OutboxStatus(row.status) is OutboxStatus.SUBMITTED
+
+
+def test_an_email_opt_out_matches_whatever_the_case_of_the_address(store, sms, clock):
+    with store() as uow:
+        uow.messaging.suppress(channel="email", address="pat@example.com", source="unsubscribe_link", raw_text="",
+                               now=clock(), by="t")
+        uow.commit()
+    report = dispatch.queue_messages(uow_factory=store, clock=clock, messages=[QueuedMessage(
+        dedupe_key="e:1", channel="email", recipient="Pat@Example.COM", sender="a@b.example", body="Hi", subject="Hi")])
+    assert report.queued == 0 and report.skipped == {"The recipient opted out.": 1}

@@ -150,3 +150,23 @@ def test_value_types():
         count.segments = 2
     assert isinstance(count, SegmentCount)
     assert str(Encoding.GSM7) == "GSM-7" and str(Encoding.UCS2) == "UCS-2"
+
+
+def test_the_fast_path_for_simple_text_agrees_with_the_full_cluster_walk():
+    import random
+
+    from engage_desktop.domain import segments as seg
+
+    rng = random.Random(7)
+    alphabet = "abcXYZ 019.,!?@£¥èéñüÄÖ" + "áíóúç’“”–…"  # GSM-7 basic and simple UCS-2 characters
+    checked = 0
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        fast = seg._count_simple(text)
+        assert fast is not None
+        encoding, clusters, parts = seg._segment(text, False)
+        assert (fast.encoding, fast.segments, fast.units, fast.characters) == (
+            encoding, len(parts), sum(size for part in parts for _, size in part), len(clusters))
+        checked += 1
+    assert checked == 400
+    assert seg._count_simple("price 5€") is None and seg._count_simple("a\r\nb") is None  # the full path

@@ -62,13 +62,17 @@ class Group(enum.StrEnum):
     QUIET_HOURS = "quiet_hours"
     SECURITY = "security"
     PMS_API = "pms_api"
+    MESSAGING = "messaging"
 
 
 OD_API_MODES = (("off", "Not used: staff get a hand-off card to type into the PMS"),
                 ("local", "Local API on each workstation (port 30222)"),
                 ("service", "API Service on the Open Dental server (port 30223)"),
                 ("remote", "Remote API through the eConnector"))
-SMTP_SECURITY = (("starttls", "STARTTLS (port 587)"), ("ssl", "SSL/TLS (port 465)"), ("none", "None (local relay only)"))
+# Email always travels encrypted, with the server's certificate checked (MSG-1): no plain option.
+SMTP_SECURITY = (("starttls", "STARTTLS (port 587)"), ("ssl", "SSL/TLS (port 465)"))
+MESSAGING_MODES = (("sandbox", "Sandbox: nothing is delivered (demo and trials)"),
+                   ("live", "Live: texts through Twilio, email through the mail server"))
 
 SETTINGS: tuple[Setting, ...] = (
     # The practice: used in email footers (CAN-SPAM needs a postal address) and message signatures.
@@ -87,6 +91,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("twilio.account_sid", Kind.TEXT, "Account SID", Group.TWILIO, max_length=34, placeholder="AC…",
             help="From the Twilio console's Account Info panel."),
     Setting("twilio.auth_token", Kind.SECRET, "Auth token", Group.TWILIO, help="Kept in the Windows Credential Manager."),
+    Setting("twilio.messaging_service_sid", Kind.TEXT, "Messaging Service SID (optional)", Group.TWILIO, max_length=34,
+            placeholder="MG…", help="Leave empty to send from each location's own texting number."),
+    Setting("twilio.base_url", Kind.TEXT, "API address", Group.TWILIO, default="https://api.twilio.com", max_length=200,
+            help="Only change this for a Twilio-compatible service."),
+    # How the engine sends (MSG-1, MSG-3).
+    Setting("messaging.mode", Kind.CHOICE, "Sending", Group.MESSAGING, default="sandbox", choices=MESSAGING_MODES,
+            help="The sandbox sends nothing: it only pretends, so the whole product can be tried safely."),
+    Setting("messaging.sms_rate", Kind.INT, "Texts per second per number", Group.MESSAGING, default=1, minimum=1,
+            maximum=100, help="Counted in segments. A standard 10DLC number: 1. Ask Twilio before raising it."),
+    Setting("messaging.daily_cap", Kind.INT, "Daily limit per number (segments)", Group.MESSAGING, default=2000,
+            minimum=0, maximum=1_000_000, help="Carriers cap low-volume senders (T-Mobile: about 2,000 a day). 0: no limit."),
     # SMTP for email campaigns and portal mail.
     Setting("smtp.host", Kind.TEXT, "Server", Group.SMTP, max_length=253, placeholder="smtp.example.com"),
     Setting("smtp.port", Kind.INT, "Port", Group.SMTP, default=587, minimum=1, maximum=65535),
@@ -136,6 +151,8 @@ def time_zones() -> tuple[str, ...]:
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 _TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_BASE_URL = re.compile(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?$")  # plain http: a local test only
 
 
 def parse_time(text: str) -> time | None:
@@ -184,6 +201,10 @@ def clean(setting: Setting, raw: Any, *, region: str = "US") -> tuple[Any, str |
             return (text, None) if text in time_zones() else (text, "Pick a time zone from the list, e.g. America/Chicago.")
     if setting.key == "twilio.account_sid" and not _TWILIO_SID.match(text):
         return text, "A Twilio Account SID is “AC” followed by 32 letters and digits."
+    if setting.key == "twilio.messaging_service_sid" and not _SERVICE_SID.match(text):
+        return text, "A Messaging Service SID is “MG” followed by 32 letters and digits."
+    if setting.key == "twilio.base_url" and not _BASE_URL.match(text):
+        return text, "Enter an https:// address, e.g. https://api.twilio.com."
     if setting.key == "smtp.host" and not _HOSTNAME.match(text):
         return text, "Enter a server name such as smtp.office365.com."
     return text, None
@@ -204,8 +225,6 @@ def clean_group(settings: tuple[Setting, ...], values: Mapping[str, Any], *, reg
     earliest, latest = cleaned.get("quiet_hours.earliest"), cleaned.get("quiet_hours.latest")
     if earliest and latest and parse_time(earliest) >= parse_time(latest):
         problems["quiet_hours.latest"] = "The latest time must come after the earliest."
-    if cleaned.get("smtp.security") == "none" and cleaned.get("smtp.host", "") not in ("", "localhost", "127.0.0.1"):
-        problems["smtp.security"] = "Only a relay on this computer may be used without encryption."
     return cleaned, problems
 
 

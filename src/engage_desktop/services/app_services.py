@@ -16,7 +16,7 @@ from typing import Any
 
 from engage_desktop.domain import patient_csv
 from engage_desktop.domain.audit import ChainCheck
-from engage_desktop.domain.errors import NotSignedIn
+from engage_desktop.domain.errors import ConfigurationError, NotSignedIn
 from engage_desktop.domain.pms_connection import ConnectionSettings
 from engage_desktop.domain.pms_write import PatientCreator, PmsWriteError, WriteFailure
 from engage_desktop.domain.ports import Entity, PasswordHasher, SecretStore, UnitOfWorkFactory
@@ -36,6 +36,7 @@ from engage_desktop.services import (
     users,
 )
 from engage_desktop.services.audit import AuditFilter, AuditRow
+from engage_desktop.services.engine import MessagingEngine, MessagingStatus, TestSend
 from engage_desktop.services.linking import CreateOutcome, LinkProposal
 from engage_desktop.services.pms_connection import ConnectionTest, ReaderFactory
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, SyncProgress, SyncReport
@@ -53,6 +54,8 @@ class AppServices:
     actor: Actor | None = field(default=None)  # who is signed in here; None before sign-in
     # Create in PMS: the PMS's sanctioned write path, or None where there is none (hand-off card).
     patient_creator: Callable[[], PatientCreator | None] = field(default=lambda: None)
+    # The messaging engine (providers from the current settings); None in tests that do not send.
+    engine: MessagingEngine | None = None
 
     @property
     def signed_in(self) -> Actor:
@@ -291,3 +294,14 @@ class AppServices:
 
     def mirror_stats(self) -> MirrorStats:
         return pms_connection.mirror_stats(uow_factory=self.uow_factory)
+
+    # -- messaging ---------------------------------------------------------------------------
+    def messaging_status(self) -> MessagingStatus | None:
+        """Sandbox or live, and whether replies are coming in (the status bar shows both)."""
+        return None if self.engine is None else self.engine.status()
+
+    def send_test(self, to: str, via: str) -> TestSend:
+        if self.engine is None:
+            raise ConfigurationError("Messaging is not set up in this installation.")
+        return self.engine.send_test(actor=self.signed_in, to=to, via=via)
+

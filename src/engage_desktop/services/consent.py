@@ -32,6 +32,7 @@ def mask(address: str) -> str:
 def suppress_in(uow, actor: Actor, *, channel: str, address: str, source: str, raw_text: str, now: datetime,
                 patient_ref: str = "") -> bool:
     """Add to the list inside the caller's transaction, audited; False when it was listed already."""
+    address = normalise_address(channel, address)
     added = uow.messaging.suppress(channel=channel, address=address, source=source, raw_text=raw_text, now=now,
                                    by=actor.username)
     if added:
@@ -41,6 +42,7 @@ def suppress_in(uow, actor: Actor, *, channel: str, address: str, source: str, r
 
 
 def unsuppress_in(uow, actor: Actor, *, channel: str, address: str, source: str, patient_ref: str = "") -> bool:
+    address = normalise_address(channel, address)
     removed = uow.messaging.unsuppress(channel, address)
     if removed is None:
         return False

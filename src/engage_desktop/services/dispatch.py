@@ -22,11 +22,12 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from engage_desktop.domain.consent import normalise_address
 from engage_desktop.domain.messages import (
     Channel,
     DeliveryStatus,
@@ -42,6 +43,7 @@ from engage_desktop.domain.outbox import FROM_DELIVERY, OutboxRow, OutboxStatus,
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.ratelimit import RateLimiter
 from engage_desktop.domain.rights import SYSTEM
+from engage_desktop.domain.segments import count_segments
 from engage_desktop.services.consent import suppress_in
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class DispatchSettings:
     poll_first: timedelta = timedelta(seconds=30)
     poll_max: timedelta = timedelta(hours=1)
     poll_deadline: timedelta = timedelta(hours=72)  # carriers that never report: stop asking
+    postal_address: str = ""  # the practice's, in every email's footer (CAN-SPAM)
 
 
 @dataclass
@@ -135,12 +138,15 @@ def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedM
     suppressed: set[tuple[str, str]] = set()
     with uow_factory() as uow:
         for channel in {m.channel for m in messages}:
-            addresses = [m.recipient for m in messages if m.channel == channel]
+            addresses = [normalise_address(channel, m.recipient) for m in messages if m.channel == channel]
             suppressed |= {(channel, a) for a in uow.messaging.suppressed(channel, addresses)}
         pms = uow.messaging.pms_consent(sorted({m.patient_pms_id for m in messages if m.patient_pms_id}))
     ready, skipped = [], []
+    # What the daily caps and the rate limiter count (MSG-3), exactly as Twilio bills it.
+    messages = [replace(m, segments=count_segments(m.body).segments) if m.channel == Channel.SMS.value else m
+                for m in messages]
     for m in messages:
-        if (m.channel, m.recipient) in suppressed:
+        if (m.channel, normalise_address(m.channel, m.recipient)) in suppressed:
             skipped.append((m, _S.OPTED_OUT.value, "The recipient opted out."))
         elif (reason := _pms_refusal(m, pms.get(m.patient_pms_id or ""))) is not None:
             skipped.append((m, _S.SKIPPED.value, reason))
@@ -203,8 +209,9 @@ def dispatch_due(*, uow_factory: UnitOfWorkFactory, providers: Providers, owner:
                  settings: DispatchSettings = DispatchSettings(), quiet: QuietHours | None = None,
                  limiter: RateLimiter | None = None, stop: threading.Event | None = None,
                  clock: Callable[[], datetime] = utc_now, max_batches: int | None = None,
-                 executor: ThreadPoolExecutor | None = None) -> DispatchReport:
-    """Send every due message (until none is left, ``max_batches`` or ``stop``)."""
+                 executor: ThreadPoolExecutor | None = None, batch_id: int | None = None) -> DispatchReport:
+    """Send every due message (until none is left, ``max_batches`` or ``stop``); only one batch's
+    with ``batch_id`` (a test send)."""
     run = _Run(uow_factory, providers, owner, settings, quiet, clock, limiter or RateLimiter(), stop or threading.Event(),
                DispatchReport(), random.Random())
     with uow_factory() as uow:
@@ -220,7 +227,8 @@ def dispatch_due(*, uow_factory: UnitOfWorkFactory, providers: Providers, owner:
         batches = 0
         while not run.stop.is_set() and (max_batches is None or batches < max_batches):
             with uow_factory() as uow:
-                rows = uow.outbox.claim(owner=owner, now=clock(), limit=settings.batch_size, lease=settings.lease)
+                rows = uow.outbox.claim(owner=owner, now=clock(), limit=settings.batch_size, lease=settings.lease,
+                                        batch_id=batch_id)
                 uow.commit()
             if not rows:
                 break
@@ -259,7 +267,7 @@ def _send(run: _Run, row: OutboxRow) -> None:
         run.report.add("deferred")
         return
     with run.uow_factory() as uow:
-        opted_out = uow.messaging.suppression(row.channel, row.recipient)
+        opted_out = uow.messaging.suppression(row.channel, normalise_address(row.channel, row.recipient))
     if opted_out is not None:
         with run.uow_factory() as uow:
             uow.outbox.finish(row.id, owner=run.owner, from_status=_S.CLAIMED, status=_S.OPTED_OUT, now=now,
@@ -289,20 +297,26 @@ def _send(run: _Run, row: OutboxRow) -> None:
         _release(run, row, not_before=started)
         run.report.add("deferred")
         return
-    result = _call(provider, row)
+    result = _call(provider, row, settings)
     _record(run, row, provider.name, result, attempts=row.attempts + 1)
 
 
-def _call(provider, row: OutboxRow) -> SendResult:
+def _call(provider, row: OutboxRow, settings: DispatchSettings) -> SendResult:
     try:
         if row.channel == Channel.SMS.value:
             return provider.send(OutgoingSms(to=row.recipient, body=row.body, sender=row.sender))
         return provider.send(OutgoingEmail(to=row.recipient, subject=row.subject, text=row.body, html=row.html,
                                            sender=row.sender, unsubscribe_url=row.unsubscribe_url,
-                                           message_id=None))
+                                           postal_address=settings.postal_address,
+                                           message_id=f"<outbox-{row.id}.{row.attempts + 1}@{_domain(row.sender)}>"))
     except Exception as exc:  # noqa: BLE001 - a provider bug after the request may have gone out
         log.exception("provider %s raised on outbox row %d", provider.name, row.id)
         return SendResult(SendOutcome.UNKNOWN, error_message=f"The provider raised {type(exc).__name__}.")
+
+
+def _domain(sender: str) -> str:
+    """The sender address's domain, for Message-IDs that name the outbox row they came from."""
+    return sender.rpartition("@")[2].rstrip("> ") or "engage-desktop.invalid"
 
 
 def _record(run: _Run, row: OutboxRow, provider: str, result: SendResult, *, attempts: int) -> None:
@@ -461,11 +475,12 @@ class PollReport:
 
 def poll_delivery(*, uow_factory: UnitOfWorkFactory, providers: Providers, settings: DispatchSettings = DispatchSettings(),
                   clock: Callable[[], datetime] = utc_now, limit: int = 500,
-                  executor: ThreadPoolExecutor | None = None) -> PollReport:
-    """Fetch the status of messages awaiting a delivery report (due ones, oldest first)."""
+                  executor: ThreadPoolExecutor | None = None, row_ids: Sequence[int] | None = None) -> PollReport:
+    """Fetch the status of messages awaiting a delivery report (due ones, oldest first; with
+    ``row_ids`` those rows now, due or not)."""
     now = clock()
     with uow_factory() as uow:
-        due = uow.outbox.due_polls(now=now, limit=limit)
+        due = uow.outbox.due_polls(now=now, limit=limit, row_ids=row_ids)
     report = PollReport()
     lock = threading.Lock()
 

@@ -147,8 +147,9 @@ class SqlOutboxRepository:
         rows = sorted(self.session.execute(stmt), key=lambda r: (r.not_before, r.id))
         return [_row(r) for r in rows]
 
-    def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        return self._claim(_S.QUEUED, _S.CLAIMED, owner=owner, now=now, limit=limit, lease=lease, extra=(_active_batch(),))
+    def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta, batch_id: int | None = None) -> list[OutboxRow]:
+        extra = [_active_batch()] + ([OutboxMessage.batch_id == batch_id] if batch_id is not None else [])
+        return self._claim(_S.QUEUED, _S.CLAIMED, owner=owner, now=now, limit=limit, lease=lease, extra=extra)
 
     def claim_unknown(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         return self._claim(_S.UNKNOWN, _S.RECONCILING, owner=owner, now=now, limit=limit, lease=lease)
@@ -218,13 +219,14 @@ class SqlOutboxRepository:
             .where(OutboxMessage.sender == sender, OutboxMessage.submitted_at >= since)) or 0)
 
     # -- delivery reports -----------------------------------------------------------------
-    def due_polls(self, *, now: datetime, limit: int) -> list[tuple[int, str, str, str, datetime, int]]:
+    def due_polls(self, *, now: datetime, limit: int,
+                  row_ids: Sequence[int] | None = None) -> list[tuple[int, str, str, str, datetime, int]]:
         """(id, channel, provider, provider_id, submitted_at, polls) of rows awaiting a report."""
+        when = OutboxMessage.id.in_(row_ids) if row_ids is not None else OutboxMessage.next_poll_at <= now
         rows = self.session.execute(
             select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.provider, OutboxMessage.provider_id,
                    OutboxMessage.submitted_at, OutboxMessage.polls)
-            .where(OutboxMessage.finished_at.is_(None), OutboxMessage.provider_id.is_not(None),
-                   OutboxMessage.next_poll_at <= now)
+            .where(OutboxMessage.finished_at.is_(None), OutboxMessage.provider_id.is_not(None), when)
             .order_by(OutboxMessage.next_poll_at).limit(limit))
         return [tuple(r) for r in rows]
 

@@ -182,7 +182,7 @@ class MessagingPage(GroupSettingsPage):
     ORDER = 30
     INTRO = ("The accounts Engage sends texts and emails through. Passwords and tokens are kept in the "
              "system keyring (Windows Credential Manager), never in the database or a file.")
-    GROUPS = ((Group.TWILIO, "Text messages (Twilio)"), (Group.SMTP, "Email (SMTP server)"))
+    GROUPS = ((Group.MESSAGING, "Sending"), (Group.TWILIO, "Text messages (Twilio)"), (Group.SMTP, "Email (SMTP server)"))
 
 
 class QuietHoursPage(GroupSettingsPage):
