@@ -109,7 +109,8 @@ def test_secrets_go_to_the_keyring_only_and_the_log_says_only_that_they_changed(
     assert token not in stored and token not in log
     assert json.loads(_audit(engine, "settings.change")[-1].details)["secrets"] == {"twilio.auth_token": "changed"}
     loaded = ps.load_settings(uow_factory=uow_factory, secrets=secrets, actor=admin, group="twilio")
-    assert loaded == {"twilio.account_sid": sid, "twilio.auth_token": True}
+    assert loaded == {"twilio.account_sid": sid, "twilio.auth_token": True, "twilio.messaging_service_sid": "",
+                      "twilio.base_url": "https://api.twilio.com"}
     # None keeps it; "" removes it.
     ps.save_settings(uow_factory=uow_factory, secrets=secrets, actor=admin, values={"twilio.auth_token": None})
     assert secrets.values["twilio.auth_token"] == token

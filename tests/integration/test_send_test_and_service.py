@@ -104,9 +104,11 @@ def test_send_test_refuses_an_untrusted_certificate_and_says_so(tmp_path, capsys
 def test_send_test_in_the_demo_goes_through_the_sandbox(tmp_path, capsys):
     assert main(["--demo", "--data-dir", str(tmp_path), "sync"]) == 0
     capsys.readouterr()
-    assert main(["--demo", "--data-dir", str(tmp_path), "send-test", "--to", "(503) 555-0142", "--via", "sms"]) == 0
+    code = main(["--demo", "--data-dir", str(tmp_path), "send-test", "--to", "(503) 555-0142", "--via", "sms"])
     out = capsys.readouterr().out
     assert "sandbox" in out and "nothing left this computer" in out and "[SB" in out
+    # The sandbox fails about 3 % of texts on purpose (by the random id); the exit code says which.
+    assert (code, out.startswith("Not delivered")) in ((0, False), (1, True))
     assert main(["--demo", "--data-dir", str(tmp_path), "send-test", "--to", "555", "--via", "sms"]) == 2
     assert "full mobile number" in capsys.readouterr().out
 

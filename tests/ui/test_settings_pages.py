@@ -101,7 +101,7 @@ def test_help_texts_that_wrap_get_the_height_of_every_line(qtbot, runner, practi
 
 def test_a_token_goes_to_the_keyring_and_the_field_only_says_one_is_saved(qtbot, runner, practice):
     page = open_page(qtbot, runner, practice, MessagingPage)
-    twilio, smtp = page.forms
+    _sending, twilio, smtp = page.forms
     twilio.editors["twilio.account_sid"].setText("AC" + "0123456789abcdef" * 2)
     twilio.editors["twilio.auth_token"].setText("a-very-secret-token")
     smtp.editors["smtp.host"].setText("smtp.example.com")

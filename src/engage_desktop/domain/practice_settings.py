@@ -71,8 +71,7 @@ OD_API_MODES = (("off", "Not used: staff get a hand-off card to type into the PM
                 ("remote", "Remote API through the eConnector"))
 # Email always travels encrypted, with the server's certificate checked (MSG-1): no plain option.
 SMTP_SECURITY = (("starttls", "STARTTLS (port 587)"), ("ssl", "SSL/TLS (port 465)"))
-MESSAGING_MODES = (("sandbox", "Sandbox: nothing is delivered (demo and trials)"),
-                   ("live", "Live: texts through Twilio, email through the mail server"))
+MESSAGING_MODES = (("sandbox", "Sandbox (nothing is delivered)"), ("live", "Live (Twilio and the mail server)"))
 
 SETTINGS: tuple[Setting, ...] = (
     # The practice: used in email footers (CAN-SPAM needs a postal address) and message signatures.

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         self._clock = QTimer(self, interval=30_000)  # keeps "synced 3 min ago" true
         self._clock.timeout.connect(self._show_mirror_state)
+        self._clock.timeout.connect(self.refresh_messaging_state)
         self._clock.start()
 
     def _layout(self) -> QWidget:
@@ -172,6 +173,10 @@ class MainWindow(QMainWindow):
         self.sync_progress.setRange(0, 1000)
         self.sync_progress.setFixedWidth(160)
         bar.addWidget(self.mirror_label, 1)
+        # Sandbox or live, and whether replies are coming in (MSG-6): visible on every screen.
+        self.messaging_label = label("", name="MessagingState")
+        self.messaging_label.hide()
+        bar.addPermanentWidget(self.messaging_label)
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.sync_progress)
         self.sync_label.hide()
@@ -184,6 +189,7 @@ class MainWindow(QMainWindow):
         self.patients.search_now()
         self.review.load()
         self.refresh_mirror_state(first_sync_for_demo=first_sync_for_demo)
+        self.refresh_messaging_state()
         self.idle = IdleWatcher(DEFAULT_IDLE_MINUTES, parent=self)
         self.idle.idle.connect(lambda: self.lock(reason="idle"))
         self._load_idle_minutes()
@@ -267,6 +273,31 @@ class MainWindow(QMainWindow):
                 self.sync.start(FULL)
 
         self._runner.run(read, on_success=shown, owner=self)
+
+    def refresh_messaging_state(self) -> None:
+        self._runner.run(self._services.messaging_status, on_success=self._show_messaging_state, owner=self)
+
+    def _show_messaging_state(self, status) -> None:
+        if status is None:
+            self.messaging_label.hide()
+            return
+        failing = [h for h in status.inbound if not h.healthy]
+        if status.sandbox:
+            text, role = f"● {status.banner}", "warning"
+            tip = "Settings ▸ Messaging providers ▸ Sending: choose Live to send for real."
+        elif failing:
+            text, role = "● Not receiving texts", "danger"
+            tip = "\n".join(h.message for h in failing)
+        elif status.inbound:
+            text, role = "● Receiving texts", "success"
+            tip = "\n".join(h.message for h in status.inbound)
+        else:
+            text, role = "● No texting number set up", "muted"
+            tip = "Settings ▸ Locations: give each location its texting number."
+        self.messaging_label.setText(text)
+        self.messaging_label.setToolTip(tip)
+        theme.set_role(self.messaging_label, role)
+        self.messaging_label.show()
 
     def _on_patients_listed(self, result: SearchResult) -> None:
         if not result.query.strip():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from engage_desktop.domain.errors import ValidationFailed
 from engage_desktop.domain.practice_settings import Group, in_group
@@ -183,6 +183,60 @@ class MessagingPage(GroupSettingsPage):
     INTRO = ("The accounts Engage sends texts and emails through. Passwords and tokens are kept in the "
              "system keyring (Windows Credential Manager), never in the database or a file.")
     GROUPS = ((Group.MESSAGING, "Sending"), (Group.TWILIO, "Text messages (Twilio)"), (Group.SMTP, "Email (SMTP server)"))
+
+    def __init__(self, deps: PageDeps, parent: QWidget | None = None) -> None:
+        super().__init__(deps, parent)
+        self.add(self._test_card())
+
+    def _test_card(self) -> Card:
+        """Send one message through the whole engine: outbox, provider, delivery report."""
+        card = Card("Send a test")
+        card.body.addWidget(label("Save first: the test uses the saved settings. It goes out at once, "
+                                  "whatever the quiet hours.", "muted", wrap=True))
+        row = QHBoxLayout()
+        self.test_channel = QComboBox()
+        self.test_channel.addItem("Text message", "sms")
+        self.test_channel.addItem("Email", "email")
+        self.test_to = QLineEdit()
+        self.test_to.setPlaceholderText("Your mobile number or email address")
+        self.test_button = QPushButton("Send test")
+        self.test_button.clicked.connect(self.send_test)
+        row.addWidget(self.test_channel)
+        row.addWidget(self.test_to, 1)
+        row.addWidget(self.test_button)
+        holder = QWidget()
+        holder.setLayout(row)
+        card.body.addWidget(holder)
+        self.test_result = label("", "muted", wrap=True)
+        card.body.addWidget(self.test_result)
+        allowed = self._services.can(Right.MANAGE_COMMUNICATIONS)
+        self.test_button.setEnabled(allowed)
+        if not allowed:
+            self.test_result.setText(f"Sending a test needs the “{Right.MANAGE_COMMUNICATIONS.label}” right.")
+        return card
+
+    def send_test(self) -> None:
+        to, via = self.test_to.text().strip(), self.test_channel.currentData()
+        if not to:
+            self.test_result.setText("Enter where the test should go.")
+            theme.set_role(self.test_result, "danger")
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Sending… (waiting up to 20 seconds for the delivery report)")
+        theme.set_role(self.test_result, "muted")
+        self._runner.run(self._services.send_test, to, via, on_success=self._on_test_sent, on_failure=self._on_test_failed,
+                         io=True, owner=self)
+
+    def _on_test_sent(self, result) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(result.summary)
+        good = result.status.value in ("submitted", "sent", "delivered")
+        theme.set_role(self.test_result, "success" if good else "danger")
+
+    def _on_test_failed(self, exc: BaseException) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(f"Not sent: {user_message(exc)}")
+        theme.set_role(self.test_result, "danger")
 
 
 class QuietHoursPage(GroupSettingsPage):

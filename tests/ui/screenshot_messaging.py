@@ -1,0 +1,80 @@
+"""Screenshots of what the screens say about the messaging engine, offscreen (a script, not a test).
+
+    .venv/bin/python -m tests.ui.screenshot_messaging docs/screenshots
+
+messaging-sandbox.png (the status bar on the demo practice), messaging-settings.png (Settings ▸
+Messaging providers with a sandbox test sent), messaging-not-receiving.png (live, polling failing).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+
+from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
+
+from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
+from engage_desktop.services.pms_sync import FULL  # noqa: E402
+from engage_desktop.ui import theme  # noqa: E402
+from engage_desktop.ui.main_window import SETTINGS  # noqa: E402
+from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
+from tests.ui.screenshot import demo_practice, grab, open_window, settle, wait_until  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    theme.apply(app)
+    runner = TaskRunner()
+    with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
+        container = demo_practice(Path(tmp) / "demo")
+        services = container.services
+        admin, _, password, _ = DEMO_USERS[0]
+        services.sign_in(admin, password)
+        services.sync_pms(FULL)
+        window = open_window(services, runner)
+        wait_until(lambda: window.messaging_label.isVisible())
+        settle(400)
+        grab(window, out / "messaging-sandbox.png")
+
+        window.show_screen(SETTINGS)
+        window.settings.show_page("messaging")
+        page = window.settings.page("messaging")
+        settle(600)
+        page.test_to.setText("(503) 555-0142")
+        for _ in range(3):  # the sandbox fails ~3 % of texts on purpose; show the usual outcome
+            page.send_test()
+            wait_until(lambda: page.test_button.isEnabled(), timeout=40)
+            if not page.test_result.text().startswith("Not"):
+                break
+        settle(300)
+        scroll = page.findChild(QScrollArea)
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())  # the test card is at the bottom
+        settle(200)
+        grab(window, out / "messaging-settings.png")
+
+        with container.uow_factory() as uow:
+            uow.settings.set("messaging.mode", "live")
+            uow.messaging.poll_failed("+15035550111", now=datetime.now(UTC) - timedelta(minutes=4),
+                                      error="the provider did not answer (503)")
+            uow.commit()
+        window.refresh_messaging_state()
+        wait_until(lambda: window.messaging_label.text() == "● Not receiving texts")
+        settle(300)
+        grab(window, out / "messaging-not-receiving.png")
+        window.close()
+        runner.shutdown(wait=True)
+        container.close()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
