@@ -78,7 +78,7 @@ def test_every_due_message_is_sent_once_and_its_provider_id_recorded(store, sms,
     report = run(store, sms, clock)
     assert report.sent == 12 and len(sms.calls) == 12 == len(set(sms.calls))
     stored = {m.body: m.provider_id for m in sms.stored}
-    for key, row in rows(store).items():
+    for row in rows(store).values():
         assert row.status == "submitted" and row.provider_id == stored[row.body] and row.attempts == 1
         assert row.lease_owner is None and row.next_poll_at is not None
     assert run(store, sms, clock).sent == 0  # nothing is due any more
@@ -293,3 +293,29 @@ def test_an_email_opt_out_matches_whatever_the_case_of_the_address(store, sms, c
     report = dispatch.queue_messages(uow_factory=store, clock=clock, messages=[QueuedMessage(
         dedupe_key="e:1", channel="email", recipient="Pat@Example.COM", sender="a@b.example", body="Hi", subject="Hi")])
     assert report.queued == 0 and report.skipped == {"The recipient opted out.": 1}
+
+
+def test_pause_resume_and_cancel_need_the_right_and_are_audited(store, sms, clock):
+    from engage_desktop.domain.errors import ValidationFailed
+    from engage_desktop.domain.rights import Actor, PermissionDenied, Role
+    from engage_desktop.services import batches
+
+    manager = Actor(user_id=1, username="olivia", rights=Role.OFFICE_MANAGER.preset)
+    viewer = Actor(user_id=2, username="jordan", rights=Role.VIEWER.preset)
+    with store() as uow:
+        batch = uow.outbox.create_batch(kind="campaign", label="Recall", created_by="olivia", now=clock())
+        uow.commit()
+    dispatch.queue_messages(uow_factory=store, messages=[message(n, batch_id=batch) for n in range(5)], clock=clock)
+    with pytest.raises(PermissionDenied):
+        batches.set_state(uow_factory=store, actor=viewer, batch_id=batch, state=BatchState.PAUSED)
+    batches.set_state(uow_factory=store, actor=manager, batch_id=batch, state=BatchState.PAUSED)
+    assert run(store, sms, clock).sent == 0
+    batches.set_state(uow_factory=store, actor=manager, batch_id=batch, state=BatchState.ACTIVE)
+    run(store, sms, clock, max_batches=1, settings=DispatchSettings(batch_size=2, concurrency=1))
+    counts = batches.set_state(uow_factory=store, actor=manager, batch_id=batch, state=BatchState.CANCELED)
+    assert counts == {"submitted": 2, "canceled": 3}
+    with pytest.raises(ValidationFailed):
+        batches.set_state(uow_factory=store, actor=manager, batch_id=batch, state=BatchState.ACTIVE)
+    with store() as uow:
+        actions = [(r.action, r.username) for r in uow.session.scalars(select(AuditRecord).order_by(AuditRecord.id))]
+    assert actions == [("messages.paused", "olivia"), ("messages.resumed", "olivia"), ("messages.canceled", "olivia")]
