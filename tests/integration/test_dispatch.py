@@ -206,8 +206,8 @@ def test_a_dead_dispatchers_rows_are_finished_by_another_without_a_second_send(s
     lease = FAST.lease
     with store() as uow:  # dispatcher "dead" claims four rows and starts two of them, then dies
         claimed = uow.outbox.claim(owner="dead", now=clock(), limit=4, lease=lease)
-        uow.outbox.start_attempt(claimed[0].id, owner="dead", now=clock(), lease=lease)
-        uow.outbox.start_attempt(claimed[1].id, owner="dead", now=clock(), lease=lease)
+        uow.outbox.start_attempt(claimed[0].id, owner="dead", now=clock(), lease=lease, provider=sms.name)
+        uow.outbox.start_attempt(claimed[1].id, owner="dead", now=clock(), lease=lease, provider=sms.name)
         uow.commit()
     sms.send(dispatch.OutgoingSms(to=claimed[0].recipient, body=claimed[0].body, sender=SENDER))  # it got this one out
     sms.calls.clear()
@@ -319,3 +319,89 @@ def test_pause_resume_and_cancel_need_the_right_and_are_audited(store, sms, cloc
     with store() as uow:
         actions = [(r.action, r.username) for r in uow.session.scalars(select(AuditRecord).order_by(AuditRecord.id))]
     assert actions == [("messages.paused", "olivia"), ("messages.resumed", "olivia"), ("messages.canceled", "olivia")]
+
+
+def test_rows_queued_for_the_sandbox_never_go_out_through_a_live_provider(store, sms, clock):
+    sandbox = ScriptedSms(clock)
+    sandbox.name = "sandbox"
+    dispatch.queue_messages(uow_factory=store, messages=[message(1)], clock=clock, providers=Providers(sms=sandbox))
+    run(store, sms, clock)  # the practice switched to live (the scripted provider) meanwhile
+    assert sms.calls == [] and sandbox.calls == []
+    row = rows(store)["test:1"]
+    assert row.status == "skipped" and "provider was changed" in row.reason
+
+
+def test_an_unclear_outcome_is_only_checked_with_the_provider_that_had_it(store, sms, clock):
+    sms.script["Reminder 1"] = ["unknown"]
+    dispatch.queue_messages(uow_factory=store, messages=[message(1)], clock=clock)
+    run(store, sms, clock)
+    assert rows(store)["test:1"].provider == "scripted"
+    clock.advance(minutes=1)
+    run(store, None, clock)  # no text provider set up now: wait, do not decide
+    assert rows(store)["test:1"].status == "unknown"
+    other = ScriptedSms(clock)
+    other.name = "twilio"
+    clock.advance(minutes=30)
+    run(store, other, clock)  # a different provider cannot know: never sent again
+    row = rows(store)["test:1"]
+    assert row.status == "unconfirmed" and other.calls == [] and sms.calls == ["Reminder 1"]
+
+
+def test_segments_reserved_under_the_daily_cap_come_back_when_a_send_fails(store, sms, clock):
+    sms.script["Reminder 1"] = ["retry"]
+    sms.script["Reminder 2"] = ["retry"]
+    dispatch.queue_messages(uow_factory=store, messages=[message(n) for n in range(1, 5)], clock=clock)
+    run(store, sms, clock, settings=DispatchSettings(concurrency=1, daily_segment_cap=3))
+    by_key = rows(store)
+    assert by_key["test:3"].status == "submitted" and by_key["test:4"].status == "submitted"  # not pushed to tomorrow
+    assert "daily limit" not in by_key["test:1"].reason
+
+
+def test_rows_claimed_when_their_batch_was_canceled_end_canceled(store, sms, clock):
+    with store() as uow:
+        batch = uow.outbox.create_batch(kind="campaign", label="Recall", created_by="maria", now=clock())
+        uow.commit()
+    dispatch.queue_messages(uow_factory=store, messages=[message(n, batch_id=batch) for n in range(3)], clock=clock)
+    with store() as uow:
+        uow.outbox.claim(owner="dead", now=clock(), limit=2, lease=FAST.lease)
+        uow.outbox.set_batch_state(batch, BatchState.CANCELED, expect=[BatchState.ACTIVE])
+        uow.outbox.cancel_unsent(batch, now=clock(), reason="Canceled")
+        uow.commit()
+    clock.advance(seconds=FAST.lease.total_seconds() + 1)
+    run(store, sms, clock)  # the dead dispatcher's claims expire → queued → canceled, never sent
+    assert sms.calls == [] and {r.status for r in rows(store).values()} == {"canceled"}
+    assert all(r.finished_at is not None for r in rows(store).values())
+
+
+class SlowEmail:
+    """An email provider that never confirms the first time (the answer is lost) but did deliver."""
+
+    name = "smtp"
+    delivers = True
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, message):
+        from engage_desktop.domain.messages import SendOutcome, SendResult
+
+        self.calls += 1
+        return SendResult(SendOutcome.UNKNOWN, error_message="timed out after DATA")
+
+
+def test_an_unconfirmed_email_waits_out_the_grace_period_and_is_never_sent_twice(store, clock):
+    email = SlowEmail()
+    dispatch.queue_messages(uow_factory=store, clock=clock, messages=[QueuedMessage(
+        dedupe_key="e:1", channel="email", recipient="pat@example.com", sender="Smile <a@smile.example>", body="Hi",
+        subject="Hello")])
+    providers = Providers(email=email)
+    settings = DispatchSettings(reconcile_recheck=timedelta(seconds=30))
+    dispatch.dispatch_due(uow_factory=store, providers=providers, owner="d1", settings=settings, clock=clock)
+    clock.advance(minutes=1)
+    dispatch.dispatch_due(uow_factory=store, providers=providers, owner="d1", settings=settings, clock=clock)
+    assert rows(store)["e:1"].status == "unknown"  # a late answer may still come
+    clock.advance(minutes=10)
+    dispatch.dispatch_due(uow_factory=store, providers=providers, owner="d1", settings=settings, clock=clock)
+    row = rows(store)["e:1"]
+    assert row.status == "unconfirmed" and row.finished_at is not None and email.calls == 1
+    assert "may have been delivered" in row.reason

@@ -175,3 +175,38 @@ def test_staff_opt_outs_need_the_inbox_right_and_are_audited(linking_store):
     assert not consent.opt_in(uow_factory=linking_store, actor=DESK, channel="email", address="kokafor@example.com")
     actions = [a.action for a in snapshot(linking_store, AuditRecord) if a.action.startswith("consent.")]
     assert actions == ["consent.opted_out", "consent.opted_in"]
+
+
+def test_a_text_that_cannot_be_recorded_marks_that_number_failing_and_is_retried(linking_store, twilio, provider,
+                                                                                  monkeypatch):
+    other = LocationNumber(number="+15415550112", location_id="2", practice_name="Riverside Dental",
+                           help_phone="+15415550100")
+    twilio.deliver_inbound("+15035550142", MAIN.number, "First")
+    twilio.deliver_inbound("+15415550110", other.number, "To Riverside")
+    real = inbound._record
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if args[2].number == MAIN.number:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "_record", flaky)
+    report = poll(linking_store, provider, numbers=(MAIN, other))
+    assert report.failed_numbers == [MAIN.number] and report.received == 1  # Riverside still polled
+    health = {h.number: h for h in inbound.poll_health(uow_factory=linking_store, numbers=[MAIN.number, other.number])}
+    assert not health[MAIN.number].healthy and health[other.number].healthy
+    monkeypatch.setattr(inbound, "_record", real)
+    assert poll(linking_store, provider, numbers=(MAIN, other)).received == 1  # "First" arrives now
+
+
+def test_an_unknown_senders_thread_follows_them_once_they_are_a_patient(linking_store, twilio, provider):
+    twilio.deliver_inbound("+15035550188", MAIN.number, "Hi, is this the dentist?")
+    poll(linking_store, provider)
+    assert snapshot(linking_store, MessageThread)[0].kind == "unknown"
+    newcomer = create(linking_store, mobile="(503) 555-0188").patient
+    twilio.deliver_inbound("+15035550188", MAIN.number, "It's Ada, I just filled in the form")
+    poll(linking_store, provider)
+    threads = snapshot(linking_store, MessageThread)
+    assert len(threads) == 1 and (threads[0].kind, threads[0].unlinked_id) == ("unlinked", newcomer.id)

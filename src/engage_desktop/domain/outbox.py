@@ -77,7 +77,8 @@ class BatchState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    max_attempts: int = 8
+    # Enough for an outage of several hours: 2 s doubling to 15 min, then every 15 min (~5.5 h).
+    max_attempts: int = 30
     base: timedelta = timedelta(seconds=2)
     cap: timedelta = timedelta(minutes=15)
 
@@ -137,3 +138,4 @@ class OutboxRow:
     attempt_started_at: datetime | None
     unsubscribe_url: str | None = None
     location_id: str | None = None
+    provider: str | None = None  # the provider it was queued for or last handed to

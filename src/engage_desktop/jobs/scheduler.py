@@ -36,6 +36,7 @@ class JobRunner:
         self.ttl, self.renew_every = ttl, renew_every
         self.last: dict[str, JobRun] = {}
         self._leader = False
+        self._lease_until = datetime.min.replace(tzinfo=UTC)  # by our own clock: renewed on each tick
         self._stop = threading.Event()  # set when the lease is lost or the runner stops: jobs wind down
         self._scheduler: BackgroundScheduler | None = None
 
@@ -65,7 +66,7 @@ class JobRunner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
-        if release and self._leader:
+        if release:  # matches only a lease we hold, so it is safe even after a failed tick
             try:
                 job_lease.release(uow_factory=self.uow_factory, holder=self.holder)
             except Exception:  # noqa: BLE001 - the lease expires by itself
@@ -74,6 +75,7 @@ class JobRunner:
         log.info("job runner %s stopped", self.holder)
 
     def _tick(self) -> None:
+        asked = datetime.now(UTC)
         try:
             other = job_lease.take_or_renew(uow_factory=self.uow_factory, holder=self.holder, ttl=self.ttl)
         except Exception as exc:  # noqa: BLE001 - database down: stop acting until it is back
@@ -87,9 +89,13 @@ class JobRunner:
             else:
                 self._stop = threading.Event()
         self._leader = leader
+        if leader:
+            self._lease_until = asked + self.ttl
 
     def _guarded(self, job: Job) -> None:
-        if not self._leader or self._stop.is_set():
+        # After a sleep or a freeze the flag may be stale (another process may hold the lease by
+        # now): run only while the lease we last renewed is still running.
+        if not self._leader or self._stop.is_set() or datetime.now(UTC) >= self._lease_until:
             return
         started = datetime.now(UTC)
         try:

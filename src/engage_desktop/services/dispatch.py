@@ -129,9 +129,12 @@ def utc_now() -> datetime:
 # -- queueing --------------------------------------------------------------------------------
 
 def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedMessage],
-                   quiet: QuietHours | None = None, clock: Callable[[], datetime] = utc_now) -> QueueReport:
-    """Write messages to the outbox in one transaction. Suppressed recipients are recorded as
-    opted out (staff see why); the rest wait until the recipient's quiet hours allow."""
+                   quiet: QuietHours | None = None, clock: Callable[[], datetime] = utc_now,
+                   providers: Providers | None = None) -> QueueReport:
+    """Write messages to the outbox (all in one write transaction). Suppressed recipients are
+    recorded as opted out (staff see why); the rest wait until the recipient's quiet hours allow.
+    With ``providers``, each row is stamped with the provider it is meant for: a row queued in
+    the sandbox never goes out live after the practice switches (MSG-1)."""
     now = clock()
     # Read the list first, then write in a transaction of its own (SQLite: see the outbox
     # repository); an opt-out arriving in between is caught again before sending.
@@ -152,18 +155,28 @@ def queue_messages(*, uow_factory: UnitOfWorkFactory, messages: Sequence[QueuedM
             skipped.append((m, _S.SKIPPED.value, reason))
         else:
             ready.append(m)
-    with uow_factory() as uow:
-        windows: dict[tuple[str, str], datetime] = {}
-        not_before = []
-        for m in ready:
-            if not (m.quiet_hours and quiet):
-                not_before.append(now)
-                continue
-            key = (m.recipient_state, m.time_zone)
-            if key not in windows:  # every message of a call shares `now`: one answer per state and zone
+    windows: dict[tuple[str, str], datetime | str] = {}
+    timed, not_before = [], []
+    for m in ready:
+        if not (m.quiet_hours and quiet):
+            timed.append(m)
+            not_before.append(now)
+            continue
+        key = (m.recipient_state, m.time_zone)
+        if key not in windows:  # every message of a call shares `now`: one answer per state and zone
+            try:
                 windows[key] = quiet(now, state=m.recipient_state, time_zone=m.time_zone)
+            except ValueError as exc:  # e.g. a practice window that no state rule leaves open
+                windows[key] = f"No sending time could be found: {exc}"
+        if isinstance(windows[key], str):
+            skipped.append((m, _S.SKIPPED.value, windows[key]))
+        else:
+            timed.append(m)
             not_before.append(windows[key])
-        inserted = uow.outbox.enqueue(ready, now=now, not_before=not_before)
+    names = {c: p.name for c in (Channel.SMS.value, Channel.EMAIL.value) if (p := providers.get(c)) is not None} \
+        if providers else None
+    with uow_factory() as uow:
+        inserted = uow.outbox.enqueue(timed, now=now, not_before=not_before, providers=names)
         skipped_keys = uow.outbox.skip(skipped, now=now) if skipped else set()
         uow.commit()
     duplicates = len(messages) - len(inserted) - len(skipped_keys)
@@ -214,16 +227,18 @@ def dispatch_due(*, uow_factory: UnitOfWorkFactory, providers: Providers, owner:
     with ``batch_id`` (a test send)."""
     run = _Run(uow_factory, providers, owner, settings, quiet, clock, limiter or RateLimiter(), stop or threading.Event(),
                DispatchReport(), random.Random())
-    with uow_factory() as uow:
-        requeued, unknown = uow.outbox.release_expired(now=clock())
-        uow.commit()
+    requeued = unknown = 0
+    if batch_id is None:  # a test send leaves the office's other rows to the scheduler
+        with uow_factory() as uow:
+            requeued, unknown = uow.outbox.release_expired(now=clock())
+            uow.commit()
     run.report.requeued_after_crash, run.report.unknown_after_crash = requeued, unknown
     if requeued or unknown:
         log.info("dispatcher %s: %d claimed rows back in the queue, %d in-flight rows to check", owner, requeued, unknown)
     own_pool = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, settings.concurrency), thread_name_prefix="dispatch")
     try:
-        _reconcile(run, pool)
+        _reconcile(run, pool, batch_id)
         batches = 0
         while not run.stop.is_set() and (max_batches is None or batches < max_batches):
             with uow_factory() as uow:
@@ -251,8 +266,8 @@ def _release(run: _Run, row: OutboxRow, *, not_before: datetime, reason: str = "
 def _send_one(run: _Run, row: OutboxRow) -> None:
     try:
         _send(run, row)
-    except Exception:  # noqa: BLE001 - one bad row must not stop the batch; its lease expiry recovers it
-        log.exception("dispatcher: unexpected error on outbox row %d", row.id)
+    except Exception as exc:  # noqa: BLE001 - one bad row must not stop the batch; its lease expiry recovers it
+        log.error("dispatcher: unexpected %s on outbox row %d", type(exc).__name__, row.id)
 
 
 def _send(run: _Run, row: OutboxRow) -> None:
@@ -266,6 +281,13 @@ def _send(run: _Run, row: OutboxRow) -> None:
                  reason=f"No {row.channel.upper()} provider is set up (Settings ▸ Messaging).")
         run.report.add("deferred")
         return
+    if row.provider and row.provider != provider.name:
+        with run.uow_factory() as uow:
+            uow.outbox.finish(row.id, owner=run.owner, from_status=_S.CLAIMED, status=_S.SKIPPED, now=now,
+                              reason=f"Queued for the {row.provider} provider; the provider was changed since, "
+                                     "so it was not sent.")
+            uow.commit()
+        return
     with run.uow_factory() as uow:
         opted_out = uow.messaging.suppression(row.channel, normalise_address(row.channel, row.recipient))
     if opted_out is not None:
@@ -276,29 +298,40 @@ def _send(run: _Run, row: OutboxRow) -> None:
         run.report.add("opted_out")
         return
     if row.quiet_hours and run.quiet is not None:
-        allowed = run.quiet(now, state=row.recipient_state, time_zone=row.time_zone)
+        try:
+            allowed = run.quiet(now, state=row.recipient_state, time_zone=row.time_zone)
+        except ValueError as exc:
+            _release(run, row, not_before=now + timedelta(hours=1), reason=f"No sending time could be found: {exc}")
+            run.report.add("deferred")
+            return
         if allowed > now:
             _release(run, row, not_before=allowed, reason="Waiting for the recipient's sending hours.")
             run.report.add("deferred")
             return
-    if row.channel == Channel.SMS.value and settings.daily_segment_cap and not _fits_cap(run, row, now):
+    sms = row.channel == Channel.SMS.value
+    capped = sms and bool(settings.daily_segment_cap)
+    if capped and not _fits_cap(run, row, now):
         _release(run, row, not_before=_next_midnight(now, settings.cap_time_zone),
                  reason=f"This number's daily limit of {settings.daily_segment_cap} segments is reached.")
         run.report.add("deferred")
         return
-    if not run.limiter.wait(row.sender, row.segments if row.channel == Channel.SMS.value else 1, stop=run.stop):
+    if sms and not run.limiter.wait(row.sender, row.segments, stop=run.stop):  # carriers limit texts, not email
         _release(run, row, not_before=run.clock())
+        _refund_cap(run, row, capped)
         return
     started = run.clock()
     with run.uow_factory() as uow:
-        ok = uow.outbox.start_attempt(row.id, owner=run.owner, now=started, lease=settings.lease)
+        ok = uow.outbox.start_attempt(row.id, owner=run.owner, now=started, lease=settings.lease, provider=provider.name)
         uow.commit()
     if not ok:  # paused or canceled since the claim, or the lease was lost: give it back untouched
         _release(run, row, not_before=started)
+        _refund_cap(run, row, capped)
         run.report.add("deferred")
         return
     result = _call(provider, row, settings)
     _record(run, row, provider.name, result, attempts=row.attempts + 1)
+    if result.outcome is not SendOutcome.ACCEPTED:
+        _refund_cap(run, row, capped)
 
 
 def _call(provider, row: OutboxRow, settings: DispatchSettings) -> SendResult:
@@ -310,7 +343,7 @@ def _call(provider, row: OutboxRow, settings: DispatchSettings) -> SendResult:
                                            postal_address=settings.postal_address,
                                            message_id=f"<outbox-{row.id}.{row.attempts + 1}@{_domain(row.sender)}>"))
     except Exception as exc:  # noqa: BLE001 - a provider bug after the request may have gone out
-        log.exception("provider %s raised on outbox row %d", provider.name, row.id)
+        log.error("provider %s raised %s on outbox row %d", provider.name, type(exc).__name__, row.id)
         return SendResult(SendOutcome.UNKNOWN, error_message=f"The provider raised {type(exc).__name__}.")
 
 
@@ -327,46 +360,50 @@ def _record(run: _Run, row: OutboxRow, provider: str, result: SendResult, *, att
                 status = FROM_DELIVERY.get(result.status or DeliveryStatus.QUEUED, _S.SUBMITTED)
                 final = (result.status or DeliveryStatus.QUEUED).is_final or (
                     row.channel == Channel.EMAIL.value and status is _S.SENT)  # SMTP reports nothing later
-                uow.outbox.accepted(row.id, owner=run.owner, from_status=_S.SENDING, provider=provider,
-                                    provider_id=result.provider_id or f"{provider}:{row.id}", status=status,
-                                    provider_status=(result.status or DeliveryStatus.QUEUED).value,
-                                    segments=result.segments, now=now, final=final,
-                                    next_poll_at=now + settings.poll_first)
+                if not uow.outbox.accepted(row.id, owner=run.owner, from_status=_S.SENDING, provider=provider,
+                                           provider_id=result.provider_id or f"{provider}:{row.id}", status=status,
+                                           provider_status=(result.status or DeliveryStatus.QUEUED).value,
+                                           segments=result.segments, now=now, final=final,
+                                           next_poll_at=now + settings.poll_first, attempt=attempts):
+                    log.warning("outbox row %d: the provider accepted it (%s) but the row had moved on", row.id,
+                                result.provider_id)
                 _count_cap(run, row, result.segments or row.segments)
                 run.report.add("sent")
             case SendOutcome.OPTED_OUT:
                 uow.outbox.finish(row.id, owner=run.owner, from_status=_S.SENDING, status=_S.OPTED_OUT, now=now,
                                   reason="The recipient had opted out with the provider.", error_code=result.error_code,
-                                  provider=provider)
+                                  provider=provider, attempt=attempts)
                 suppress_in(uow, SYSTEM, channel=row.channel, address=row.recipient, source="provider",
                           raw_text=f"{provider} error {result.error_code or ''}".strip(), now=now)
                 run.report.add("opted_out")
             case SendOutcome.REJECTED:
                 uow.outbox.finish(row.id, owner=run.owner, from_status=_S.SENDING, status=_S.FAILED, now=now,
                                   reason=result.error_message or "The provider refused the message.",
-                                  error_code=result.error_code, provider=provider)
+                                  error_code=result.error_code, provider=provider, attempt=attempts)
                 run.report.add("failed")
             case SendOutcome.RETRY:
                 if attempts >= settings.retry.max_attempts:
                     uow.outbox.finish(row.id, owner=run.owner, from_status=_S.SENDING, status=_S.FAILED, now=now,
                                       reason=f"Gave up after {attempts} attempts: {result.error_message}".strip(),
-                                      error_code=result.error_code, provider=provider)
+                                      error_code=result.error_code, provider=provider, attempt=attempts)
                     run.report.add("failed")
                 else:
                     delay = settings.retry.delay(attempts, retry_after=result.retry_after, rng=run.rng)
                     uow.outbox.release(row.id, owner=run.owner, not_before=now + delay, from_status=_S.SENDING,
-                                       reason=f"Trying again later ({result.error_message or 'the provider was busy'}).")
+                                       reason=f"Trying again later ({result.error_message or 'the provider was busy'}).",
+                                       attempt=attempts)
                     run.report.add("retried")
             case SendOutcome.BLOCKED:
                 uow.outbox.release(row.id, owner=run.owner, not_before=now + settings.blocked_wait, from_status=_S.SENDING,
-                                   reason=result.error_message or "The provider account refused the message.")
+                                   reason=result.error_message or "The provider account refused the message.",
+                                   attempt=attempts)
                 with run.lock:
                     run.report.blocked.add(row.channel)
                 log.warning("provider %s refused the account (%s): %s messages wait", provider, result.error_code,
                             row.channel)
             case SendOutcome.UNKNOWN:
                 uow.outbox.release(row.id, owner=run.owner, not_before=now + settings.reconcile_recheck,
-                                   from_status=_S.SENDING, to_status=_S.UNKNOWN,
+                                   from_status=_S.SENDING, to_status=_S.UNKNOWN, attempt=attempts,
                                    reason="The provider did not answer clearly; checking before sending again.")
                 run.report.add("unknown")
         uow.commit()
@@ -384,6 +421,13 @@ def _fits_cap(run: _Run, row: OutboxRow, now: datetime) -> bool:
             return False
         run.caps[row.sender] += row.segments  # reserved now, so parallel workers cannot overshoot
         return True
+
+
+def _refund_cap(run: _Run, row: OutboxRow, capped: bool) -> None:
+    """Give back what _fits_cap reserved for a message that was not accepted."""
+    if capped:
+        with run.lock:
+            run.caps[row.sender] = max(0, run.caps.get(row.sender, 0) - row.segments)
 
 
 def _count_cap(run: _Run, row: OutboxRow, segments: int) -> None:
@@ -404,11 +448,11 @@ def _next_midnight(now: datetime, zone: str) -> datetime:
 
 # -- reconciling unknown outcomes ------------------------------------------------------------
 
-def _reconcile(run: _Run, pool: ThreadPoolExecutor) -> None:
+def _reconcile(run: _Run, pool: ThreadPoolExecutor, batch_id: int | None = None) -> None:
     while not run.stop.is_set():
         with run.uow_factory() as uow:
             rows = uow.outbox.claim_unknown(owner=run.owner, now=run.clock(), limit=run.settings.batch_size,
-                                            lease=run.settings.lease)
+                                            lease=run.settings.lease, batch_id=batch_id)
             uow.commit()
         if not rows:
             return
@@ -418,16 +462,34 @@ def _reconcile(run: _Run, pool: ThreadPoolExecutor) -> None:
 def _reconcile_one_safely(run: _Run, row: OutboxRow) -> None:
     try:
         _reconcile_one(run, row)
-    except Exception:  # noqa: BLE001 - the lease expiry brings it back to "unknown"
-        log.exception("dispatcher: unexpected error reconciling outbox row %d", row.id)
+    except Exception as exc:  # noqa: BLE001 - the lease expiry brings it back to "unknown"
+        log.error("dispatcher: unexpected %s reconciling outbox row %d", type(exc).__name__, row.id)
 
 
 def _reconcile_one(run: _Run, row: OutboxRow) -> None:
     settings, now = run.settings, run.clock()
     provider = run.providers.get(row.channel)
     started = row.attempt_started_at or now
-    if provider is None or not hasattr(provider, "list_messages"):
-        # Email has no way to ask "did you get it?": never send twice, say so instead.
+    if provider is None or (row.provider and row.provider != provider.name):
+        # Only the provider that had the message can say whether it has it. Gone (switched off or
+        # replaced): never send it again; a sandbox row certainly reached nobody.
+        if provider is None and row.channel == Channel.SMS.value:
+            _release(run, row, not_before=now + settings.blocked_wait, from_status=_S.RECONCILING, to_status=_S.UNKNOWN,
+                     reason="No text provider is set up, so it cannot be checked yet.")
+            return
+        with run.uow_factory() as uow:
+            uow.outbox.finish(row.id, owner=run.owner, from_status=_S.RECONCILING, status=_S.UNCONFIRMED, now=now,
+                              reason=f"Handed to the {row.provider or 'previous'} provider, which is no longer used; "
+                                     "not sent again.")
+            uow.commit()
+        return
+    if not hasattr(provider, "list_messages"):
+        # Email has no way to ask "did you get it?". Wait out a late answer from the attempt
+        # itself (it replaces this), then say so instead of sending twice.
+        if now < started + settings.reconcile_grace:
+            _release(run, row, not_before=started + settings.reconcile_grace, from_status=_S.RECONCILING,
+                     to_status=_S.UNKNOWN, reason="The mail server has not confirmed it yet.")
+            return
         with run.uow_factory() as uow:
             uow.outbox.finish(row.id, owner=run.owner, from_status=_S.RECONCILING, status=_S.UNCONFIRMED, now=now,
                               reason="The mail server did not confirm this message; it may have been delivered, "
@@ -435,10 +497,11 @@ def _reconcile_one(run: _Run, row: OutboxRow) -> None:
             uow.commit()
         return
     try:
+        # A wide window (listing is per recipient anyway): this computer's clock and the provider's differ.
         listed = [m for m in provider.list_messages(to=row.recipient,
                                                     sender=None if row.sender.startswith("MG") else row.sender,
-                                                    since=started - timedelta(minutes=2), day_filter=False, max_pages=5)
-                  if not m.inbound and m.body == row.body]
+                                                    since=started - timedelta(days=1), day_filter=False, max_pages=5)
+                  if not m.inbound and _same_text(m.body, row.body)]
     except ProviderError as exc:
         log.info("reconcile of outbox row %d postponed: %s", row.id, type(exc).__name__)
         _release(run, row, not_before=now + settings.reconcile_recheck, from_status=_S.RECONCILING,
@@ -464,6 +527,11 @@ def _reconcile_one(run: _Run, row: OutboxRow) -> None:
         uow.commit()
 
 
+def _same_text(a: str, b: str) -> bool:
+    """The provider may store line endings or surrounding space differently."""
+    return " ".join(a.split()) == " ".join(b.split())
+
+
 # -- delivery reports ------------------------------------------------------------------------
 
 @dataclass
@@ -475,7 +543,8 @@ class PollReport:
 
 def poll_delivery(*, uow_factory: UnitOfWorkFactory, providers: Providers, settings: DispatchSettings = DispatchSettings(),
                   clock: Callable[[], datetime] = utc_now, limit: int = 500,
-                  executor: ThreadPoolExecutor | None = None, row_ids: Sequence[int] | None = None) -> PollReport:
+                  executor: ThreadPoolExecutor | None = None, row_ids: Sequence[int] | None = None,
+                  stop: threading.Event | None = None) -> PollReport:
     """Fetch the status of messages awaiting a delivery report (due ones, oldest first; with
     ``row_ids`` those rows now, due or not)."""
     now = clock()
@@ -486,17 +555,25 @@ def poll_delivery(*, uow_factory: UnitOfWorkFactory, providers: Providers, setti
 
     def poll(item) -> None:
         row_id, channel, provider_name, provider_id, submitted_at, polls = item
+        if stop is not None and stop.is_set():
+            return
         provider = providers.get(channel)
         next_at = now + min(settings.poll_max, settings.poll_first * (2 ** min(polls, 16)))
         overdue = submitted_at is not None and now >= submitted_at + settings.poll_deadline
         fields = None
+        if provider is None and not overdue:  # switched off or credentials missing for now: ask later
+            with uow_factory() as uow:
+                uow.outbox.postpone_poll(row_id, next_poll_at=next_at)
+                uow.commit()
+            return
         if provider is None or provider.name != provider_name or not hasattr(provider, "fetch"):
             fields = dict(status=None, final=True, reason="No further delivery reports (the provider was changed).")
         else:
             try:
                 m = provider.fetch(provider_id)
             except ProviderError as exc:
-                if exc.transient and not overdue:
+                # Credentials being fixed (401/403) or a network problem: ask again later.
+                if (exc.transient or exc.status_code in (401, 403)) and not overdue:
                     with uow_factory() as uow:
                         uow.outbox.postpone_poll(row_id, next_poll_at=next_at)
                         uow.commit()

@@ -78,16 +78,18 @@ class MessagingEngine:
     def _settings(self, config: MessagingConfig):
         return replace(config.dispatch_settings(), postal_address=config.postal_address)
 
-    def dispatch(self, *, stop: threading.Event | None = None, batch_id: int | None = None) -> DispatchReport:
+    def dispatch(self, *, stop: threading.Event | None = None, batch_id: int | None = None,
+                 owner: str | None = None) -> DispatchReport:
         config = self.config()
-        return dispatch.dispatch_due(uow_factory=self.uow_factory, providers=self.providers_for(config), owner=self.owner,
+        return dispatch.dispatch_due(uow_factory=self.uow_factory, providers=self.providers_for(config),
+                                     owner=owner or self.owner,
                                      settings=self._settings(config), quiet=quiet_policy(config),
                                      limiter=self._limiter_for(config), stop=stop, clock=self.clock, batch_id=batch_id)
 
-    def poll_delivery(self, *, row_ids=None) -> PollReport:
+    def poll_delivery(self, *, row_ids=None, stop: threading.Event | None = None) -> PollReport:
         config = self.config()
         return dispatch.poll_delivery(uow_factory=self.uow_factory, providers=self.providers_for(config),
-                                      settings=self._settings(config), clock=self.clock, row_ids=row_ids)
+                                      settings=self._settings(config), clock=self.clock, row_ids=row_ids, stop=stop)
 
     def poll_inbound(self) -> InboundReport:
         config = self.config()
@@ -100,9 +102,11 @@ class MessagingEngine:
     def status(self) -> MessagingStatus:
         config = self.config()
         providers = self.providers_for(config)
+        # What is really in use (the demo forces the sandbox whatever the setting says).
+        sandbox = any(p is not None and not p.delivers for p in (providers.sms, providers.email))
         health = inbound.poll_health(uow_factory=self.uow_factory, numbers=[n.number for n in config.numbers()],
                                      clock=self.clock)
-        return MessagingStatus(sandbox=config.sandbox, banner=SANDBOX_BANNER if config.sandbox else "",
+        return MessagingStatus(sandbox=sandbox, banner=SANDBOX_BANNER if sandbox else "",
                                inbound=tuple(health), sms_ready=providers.sms is not None,
                                email_ready=providers.email is not None)
 
@@ -148,12 +152,13 @@ class MessagingEngine:
                          details={"channel": channel.value})
             uow.commit()
         key = f"test:{uuid.uuid4().hex}"
-        dispatch.queue_messages(uow_factory=self.uow_factory, clock=self.clock, messages=[QueuedMessage(
+        dispatch.queue_messages(uow_factory=self.uow_factory, clock=self.clock,
+                                providers=self.providers_for(config), messages=[QueuedMessage(
             dedupe_key=key, channel=channel.value, recipient=recipient, sender=sender, body=text,
             subject=f"Test email from {practice}" if channel is Channel.EMAIL else "",
             html=f"<p>{html.escape(text)}</p>" if channel is Channel.EMAIL else None, batch_id=batch,
             quiet_hours=False)])
-        report = self.dispatch(batch_id=batch)
+        report = self.dispatch(batch_id=batch, owner=f"{self.owner}:test")
         deadline = time.monotonic() + wait
         while True:
             with self.uow_factory() as uow:
@@ -161,10 +166,11 @@ class MessagingEngine:
             status = OutboxStatus(row["status"])
             # Done when final, out of time, or refused by the account (no point waiting for that).
             if row["finished_at"] is not None or time.monotonic() >= deadline or report.blocked:
-                return TestSend(status, row["provider_id"], row["reason"], config.sandbox)
+                sandbox = not getattr(self.providers_for(config).get(channel.value), "delivers", True)
+                return TestSend(status, row["provider_id"], row["reason"], sandbox)
             time.sleep(1.0)
             if status in (OutboxStatus.UNKNOWN, OutboxStatus.QUEUED):
-                report = self.dispatch(batch_id=batch)
+                report = self.dispatch(batch_id=batch, owner=f"{self.owner}:test")
             else:
                 self.poll_delivery(row_ids=[row["id"]])
 

@@ -66,7 +66,8 @@ def poll_inbound(*, uow_factory: UnitOfWorkFactory, provider: SmsProvider, numbe
             state = uow.messaging.poll_state(number.number)
         since = state.watermark - overlap if state.watermark else now - FIRST_WINDOW
         try:
-            listed = [m for m in provider.list_messages(to=number.number, since=since, day_filter=True, max_pages=50)
+            # Pages of 100, newest first: 200 pages reach back over a long outage of a busy number.
+            listed = [m for m in provider.list_messages(to=number.number, since=since, day_filter=True, max_pages=200)
                       if m.inbound]
         except ProviderError as exc:
             # The provider's text can quote numbers; staff get a plain reason instead.
@@ -80,8 +81,17 @@ def poll_inbound(*, uow_factory: UnitOfWorkFactory, provider: SmsProvider, numbe
             continue
         with uow_factory() as uow:
             known = uow.messaging.known_inbound([m.provider_id for m in listed])
-        for message in sorted((m for m in listed if m.provider_id not in known), key=lambda m: m.created_at):
-            _record(uow_factory, provider.name, number, message, report, now=clock())
+        try:
+            for message in sorted((m for m in listed if m.provider_id not in known), key=lambda m: m.created_at):
+                _record(uow_factory, provider.name, number, message, report, now=clock())
+        except Exception as exc:  # noqa: BLE001 - the other numbers still get polled; this one says so
+            log.error("inbound poll of location %s: could not record a message (%s)", number.location_id,
+                      type(exc).__name__)
+            with uow_factory() as uow:  # the watermark stays: the next poll tries the rest again
+                uow.messaging.poll_failed(number.number, now=now, error="a received text could not be recorded")
+                uow.commit()
+            report.failed_numbers.append(number.number)
+            continue
         watermark = max((m.created_at for m in listed), default=None)
         with uow_factory() as uow:
             uow.messaging.poll_succeeded(number.number, now=now, watermark=watermark)

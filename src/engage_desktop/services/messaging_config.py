@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -69,31 +70,40 @@ def load_messaging_config(*, uow_factory: UnitOfWorkFactory) -> MessagingConfig:
 
 def quiet_policy(config: MessagingConfig, rules: QuietHoursRules | None = None) -> QuietHours:
     """The federal window and the state rules (from the dated rules file), narrowed further by the
-    practice's own window and "never on Sundays"; in the recipient's local time."""
+    practice's own window and "never on Sundays", all in the recipient's local time: every zone
+    they may be in (the location's and their address state's) must allow it."""
     rules = rules or load_default_rules()
+    if not config.get("quiet_hours.state_rules"):
+        rules = dataclasses.replace(rules, states={})  # the state's time zones still count
     earliest = parse_time(config.get("quiet_hours.earliest")) or time(8)
     latest = parse_time(config.get("quiet_hours.latest")) or time(21)
-    state_rules = bool(config.get("quiet_hours.state_rules"))
     no_sundays = bool(config.get("quiet_hours.no_sundays"))
 
     def allowed(now: datetime, *, state: str, time_zone: str) -> datetime:
         zone_name = time_zone or config.practice_tz
-        zone = ZoneInfo(zone_name)
+        zones = [ZoneInfo(z) for z in dict.fromkeys((zone_name, *rules.zones_for(state)))]
         at = now
-        for _ in range(32):  # each step moves to a later candidate; a week has at most 14 edges
-            at = next_allowed(rules, at, state=state if state_rules else "", location_tz=zone_name)
-            local = at.astimezone(zone)
-            if no_sundays and local.weekday() == 6:
-                at = _local(local.date() + timedelta(days=1), earliest, zone)
-            elif local.time() < earliest:
-                at = _local(local.date(), earliest, zone)
-            elif local.time() >= latest:
-                at = _local(local.date() + timedelta(days=1), earliest, zone)
-            else:
+        for _ in range(64):  # each step moves strictly later; a fortnight has fewer edges than this
+            at = next_allowed(rules, at, state=state, location_tz=zone_name)
+            later = max((_practice_next(at, zone, earliest, latest, no_sundays) for zone in zones), default=at)
+            if later == at:
                 return at
-        raise ValueError("No time to send in the next weeks: check Settings ▸ Quiet hours.")
+            at = later
+        raise ValueError("the practice's sending hours never overlap the allowed hours; check Settings ▸ Quiet hours.")
 
     return allowed
+
+
+def _practice_next(at: datetime, zone: ZoneInfo, earliest: time, latest: time, no_sundays: bool) -> datetime:
+    """``at`` when the practice's own window allows it in ``zone``, else the next opening there."""
+    local = at.astimezone(zone)
+    if no_sundays and local.weekday() == 6:
+        return _local(local.date() + timedelta(days=1), earliest, zone)
+    if local.time() < earliest:
+        return _local(local.date(), earliest, zone)
+    if local.time() >= latest:
+        return _local(local.date() + timedelta(days=1), earliest, zone)
+    return at
 
 
 def _local(day, at: time, zone: ZoneInfo) -> datetime:

@@ -69,11 +69,13 @@ class SqlMessagingRepository:
         return bool(self.session.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "address"])).rowcount)
 
     def unsuppress(self, channel: str, address: str) -> SuppressionRow | None:
-        """Remove from the list; returns what was removed (for the audit record)."""
-        row = self.suppression(channel, address)
-        if row is not None:
-            self.session.execute(delete(Suppression).where(Suppression.channel == channel, Suppression.address == address))
-        return row
+        """Remove from the list; returns what was removed (for the audit record). One DELETE …
+        RETURNING: on SQLite a read before the write could fail with "database is locked"."""
+        r = self.session.execute(
+            delete(Suppression).where(Suppression.channel == channel, Suppression.address == address)
+            .returning(Suppression.channel, Suppression.address, Suppression.source, Suppression.raw_text,
+                       Suppression.created_at, Suppression.created_by)).first()
+        return None if r is None else SuppressionRow(*r)
 
     def pms_consent(self, pms_ids: Sequence[str]) -> dict[str, tuple[str, bool, str, bool]]:
         """pms id → (text consent, SMS opted out, email consent, email opted out), as the PMS says."""
@@ -110,6 +112,9 @@ class SqlMessagingRepository:
         self.session.execute(stmt.on_conflict_do_nothing(index_elements=["location_number", "phone"]))
         thread_id = self.session.scalar(select(MessageThread.id).where(
             MessageThread.location_number == location_number, MessageThread.phone == phone))
+        if kind != "unknown":  # an unknown sender since linked to a patient: their thread follows
+            self.session.execute(update(MessageThread).where(MessageThread.id == thread_id, MessageThread.kind == "unknown")
+                                 .values(kind=kind, patient_pms_id=patient_pms_id, unlinked_id=unlinked_id))
         self.session.execute(update(MessageThread).where(MessageThread.id == thread_id, MessageThread.last_message_at < at)
                              .values(last_message_at=at))
         return thread_id

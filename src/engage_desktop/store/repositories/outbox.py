@@ -25,7 +25,8 @@ _RETURNED = (OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.channel, 
              OutboxMessage.sender, OutboxMessage.body, OutboxMessage.subject, OutboxMessage.html, OutboxMessage.status,
              OutboxMessage.attempts, OutboxMessage.segments, OutboxMessage.recipient_state, OutboxMessage.time_zone,
              OutboxMessage.quiet_hours, OutboxMessage.batch_id, OutboxMessage.provider_id,
-             OutboxMessage.attempt_started_at, OutboxMessage.unsubscribe_url, OutboxMessage.location_id)
+             OutboxMessage.attempt_started_at, OutboxMessage.unsubscribe_url, OutboxMessage.location_id,
+             OutboxMessage.provider)
 
 
 def _row(r: Any) -> OutboxRow:
@@ -34,7 +35,7 @@ def _row(r: Any) -> OutboxRow:
                      segments=r.segments, recipient_state=r.recipient_state, time_zone=r.time_zone,
                      quiet_hours=r.quiet_hours, batch_id=r.batch_id, provider_id=r.provider_id,
                      attempt_started_at=r.attempt_started_at, unsubscribe_url=r.unsubscribe_url,
-                     location_id=r.location_id)
+                     location_id=r.location_id, provider=r.provider)
 
 
 def _active_batch():
@@ -76,7 +77,7 @@ class SqlOutboxRepository:
 
     # -- queueing -------------------------------------------------------------------------
     def enqueue(self, messages: Sequence[QueuedMessage], *, now: datetime,
-                not_before: Sequence[datetime] | None = None) -> set[str]:
+                not_before: Sequence[datetime] | None = None, providers: dict[str, str] | None = None) -> set[str]:
         """Insert each message unless its dedupe key is queued already; returns the keys inserted."""
         insert = postgresql.insert if self._postgres else sqlite.insert
         inserted: set[str] = set()
@@ -89,6 +90,7 @@ class SqlOutboxRepository:
                 "patient_pms_id": m.patient_pms_id, "unlinked_id": m.unlinked_id, "recipient_state": m.recipient_state,
                 "time_zone": m.time_zone, "quiet_hours": m.quiet_hours, "status": _S.QUEUED.value, "reason": "",
                 "not_before": not_before[start + i] if not_before else now, "attempts": 0, "created_at": now, "polls": 0,
+                "provider": (providers or {}).get(m.channel),
             } for i, m in enumerate(chunk)]
             stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
             inserted.update(self.session.scalars(stmt.returning(OutboxMessage.dedupe_key)))
@@ -122,7 +124,13 @@ class SqlOutboxRepository:
         unknown = self.session.execute(
             update(OutboxMessage).where(OutboxMessage.status.in_([_S.SENDING.value, _S.RECONCILING.value]), expired)
             .values(status=_S.UNKNOWN.value, lease_owner=None, lease_until=None, not_before=now,
-                    reason="The program stopped while sending; checking with the provider.")).rowcount
+                    reason="Sending was interrupted; checking with the provider.")).rowcount
+        # Rows a dispatcher gave back after their batch was canceled (they were claimed then).
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == _S.QUEUED.value,
+                   OutboxMessage.batch_id.in_(select(OutboxBatch.id).where(OutboxBatch.state == BatchState.CANCELED.value)))
+            .values(status=_S.CANCELED.value, finished_at=now, reason="Canceled."))
         return requeued, unknown
 
     def _claim(self, from_status: OutboxStatus, to_status: OutboxStatus, *, owner: str, now: datetime, limit: int,
@@ -151,39 +159,55 @@ class SqlOutboxRepository:
         extra = [_active_batch()] + ([OutboxMessage.batch_id == batch_id] if batch_id is not None else [])
         return self._claim(_S.QUEUED, _S.CLAIMED, owner=owner, now=now, limit=limit, lease=lease, extra=extra)
 
-    def claim_unknown(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        return self._claim(_S.UNKNOWN, _S.RECONCILING, owner=owner, now=now, limit=limit, lease=lease)
+    def claim_unknown(self, *, owner: str, now: datetime, limit: int, lease: timedelta,
+                      batch_id: int | None = None) -> list[OutboxRow]:
+        extra = [OutboxMessage.batch_id == batch_id] if batch_id is not None else []
+        return self._claim(_S.UNKNOWN, _S.RECONCILING, owner=owner, now=now, limit=limit, lease=lease, extra=extra)
 
-    def start_attempt(self, row_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
-        """claimed → sending, only while the batch is still active (pause/cancel between messages)."""
+    def start_attempt(self, row_id: int, *, owner: str, now: datetime, lease: timedelta, provider: str) -> bool:
+        """claimed → sending, only while the batch is still active (pause/cancel between messages).
+        The provider is recorded: an unclear outcome is later checked with that provider only."""
         return bool(self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id, OutboxMessage.status == _S.CLAIMED.value,
                    OutboxMessage.lease_owner == owner, _active_batch())
             .values(status=_S.SENDING.value, attempts=OutboxMessage.attempts + 1, attempt_started_at=now,
-                    lease_until=now + lease)).rowcount)
+                    lease_until=now + lease, provider=provider)).rowcount)
 
     def release(self, row_id: int, *, owner: str, not_before: datetime, reason: str = "",
-                from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED) -> bool:
+                from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED,
+                attempt: int | None = None) -> bool:
         """Give a row back (paused, quiet hours, daily cap, retry later, reconcile later)."""
         return bool(self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, OutboxMessage.lease_owner == owner)
+            .where(*self._mine(row_id, owner, from_status, attempt))
             .values(status=to_status.value, lease_owner=None, lease_until=None, not_before=not_before, reason=reason)
         ).rowcount)
 
+    @staticmethod
+    def _mine(row_id: int, owner: str | None, from_status: OutboxStatus, attempt: int | None) -> list:
+        """The row as this dispatcher left it: same state, same lease owner and, for an attempt in
+        flight, the same attempt (a late answer to an earlier attempt changes nothing)."""
+        where = [OutboxMessage.id == row_id, OutboxMessage.status == from_status.value]
+        if owner is not None:
+            where.append(OutboxMessage.lease_owner == owner)
+        if attempt is not None:
+            where.append(OutboxMessage.attempts == attempt)
+        return where
+
     def finish(self, row_id: int, *, owner: str, from_status: OutboxStatus, status: OutboxStatus, now: datetime,
-               reason: str = "", error_code: str | None = None, provider: str | None = None) -> bool:
+               reason: str = "", error_code: str | None = None, provider: str | None = None,
+               attempt: int | None = None) -> bool:
         """A final outcome without a provider id (rejected, opted out, skipped, failed after retries)."""
         return bool(self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, OutboxMessage.lease_owner == owner)
+            .where(*self._mine(row_id, owner, from_status, attempt))
             .values(status=status.value, lease_owner=None, lease_until=None, finished_at=now, reason=reason,
                     error_code=error_code, provider=provider or OutboxMessage.provider)).rowcount)
 
     def accepted(self, row_id: int, *, owner: str | None, from_status: OutboxStatus, provider: str, provider_id: str,
                  status: OutboxStatus, provider_status: str, segments: int | None, now: datetime, final: bool,
-                 next_poll_at: datetime | None) -> bool:
+                 next_poll_at: datetime | None, attempt: int | None = None) -> bool:
         """The provider has the message: record its id (the one fact that prevents a second send)."""
         values: dict[str, Any] = dict(status=status.value, lease_owner=None, lease_until=None, provider=provider,
                                       provider_id=provider_id, provider_status=provider_status, submitted_at=now,
@@ -193,19 +217,17 @@ class SqlOutboxRepository:
             values["segments"] = segments
         other = aliased(OutboxMessage)
         unused = ~select(other.id).where(other.provider_id == provider_id).exists()  # two rows never share one send
-        where = [OutboxMessage.id == row_id, OutboxMessage.status == from_status.value, unused]
-        if owner is not None:
-            where.append(OutboxMessage.lease_owner == owner)
-        if self.session.execute(update(OutboxMessage).where(*where).values(**values)).rowcount:
+        if self.session.execute(update(OutboxMessage).where(*self._mine(row_id, owner, from_status, attempt), unused)
+                                .values(**values)).rowcount:
             return True
         # Our lease ran out while the provider call was in flight and another dispatcher moved the
         # row on. The provider accepted it, so that is the truth: record it unless another sender
         # holds it right now or it already has a provider id.
-        values["lease_owner"] = None
         return bool(self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id, OutboxMessage.provider_id.is_(None), unused,
-                   OutboxMessage.status.in_([_S.UNKNOWN.value, _S.RECONCILING.value, _S.QUEUED.value, _S.CLAIMED.value]))
+                   OutboxMessage.status.in_([_S.UNKNOWN.value, _S.RECONCILING.value, _S.QUEUED.value, _S.CLAIMED.value,
+                                             _S.UNCONFIRMED.value]))
             .values(**values)).rowcount)
 
     def known_provider_ids(self, provider_ids: Sequence[str]) -> set[str]:
