@@ -95,7 +95,11 @@ class ProviderFactory:
         key = (live, token, password, *(messaging.get(k) for k in keys))
         with self._lock:
             if self._cached is None or self._cached[0] != key:
+                previous = self._cached
                 self._cached = (key, self._build(messaging, live, token, password))
+                old_email = previous[1].email if previous is not None else None
+                if old_email is not None and old_email.name == "smtp":
+                    old_email.close()  # settings changed: hang up (waits for a send in flight; reconnects if used again)
             return self._cached[1]
 
     def _build(self, messaging: MessagingConfig, live: bool, token: str | None, password: str | None) -> Providers:

@@ -56,9 +56,6 @@ _LABELS = {
     OutboxStatus.UNCONFIRMED: "Not confirmed",
 }
 
-# Statuses whose delivery report is still awaited (the row has a provider id).
-AWAITING_REPORT = frozenset({OutboxStatus.SUBMITTED, OutboxStatus.SENT})
-
 FROM_DELIVERY = {
     DeliveryStatus.QUEUED: OutboxStatus.SUBMITTED, DeliveryStatus.SENT: OutboxStatus.SENT,
     DeliveryStatus.DELIVERED: OutboxStatus.DELIVERED, DeliveryStatus.UNDELIVERED: OutboxStatus.UNDELIVERED,

@@ -117,10 +117,6 @@ class DispatchReport:
         with self._lock:
             setattr(self, name, getattr(self, name) + n)
 
-    @property
-    def busy(self) -> bool:
-        return bool(self.sent or self.failed or self.opted_out or self.retried or self.unknown or self.reconciled)
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -142,9 +142,6 @@ class SqlMessagingRepository:
             stmt = stmt.where(InboundMessage.location_number == location_number)
         return list(self.session.scalars(stmt))
 
-    def inbound_count(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(InboundMessage)) or 0)
-
     # -- polling state ---------------------------------------------------------------------
     def poll_state(self, location_number: str) -> PollState:
         r = self.session.get(InboundPollState, location_number)
@@ -152,11 +149,6 @@ class SqlMessagingRepository:
             return PollState(location_number, None, None, None, None, 0, "")
         return PollState(r.location_number, r.watermark, r.last_attempt_at, r.last_success_at, r.failing_since,
                          r.failures, r.last_error)
-
-    def poll_states(self) -> list[PollState]:
-        return [PollState(r.location_number, r.watermark, r.last_attempt_at, r.last_success_at, r.failing_since,
-                          r.failures, r.last_error)
-                for r in self.session.scalars(select(InboundPollState).order_by(InboundPollState.location_number))]
 
     def _ensure_poll_state(self, location_number: str) -> None:
         self.session.execute(self._insert(InboundPollState.__table__).values(location_number=location_number, failures=0,

@@ -230,11 +230,6 @@ class SqlOutboxRepository:
                                              _S.UNCONFIRMED.value]))
             .values(**values)).rowcount)
 
-    def known_provider_ids(self, provider_ids: Sequence[str]) -> set[str]:
-        if not provider_ids:
-            return set()
-        return set(self.session.scalars(select(OutboxMessage.provider_id).where(OutboxMessage.provider_id.in_(provider_ids))))
-
     def segments_since(self, sender: str, since: datetime) -> int:
         return int(self.session.scalar(
             select(func.coalesce(func.sum(OutboxMessage.segments), 0))
