@@ -210,6 +210,10 @@ class _Run:
     report: DispatchReport
     rng: random.Random
     caps: dict[str, int] = field(default_factory=dict)  # sender → segments used today
+    suppressed: set[tuple[str, str]] = field(default_factory=set)  # (channel, address) of the batch in hand
+    # The workers' short write transactions take turns: on SQLite, writers that collide back off in
+    # sleeps of several milliseconds, far longer than the writes themselves.
+    writes: threading.Lock = field(default_factory=threading.Lock)
     cap_day: dict[str, datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -244,6 +248,7 @@ def dispatch_due(*, uow_factory: UnitOfWorkFactory, providers: Providers, owner:
             if not rows:
                 break
             batches += 1
+            run.suppressed = _suppressed(uow_factory, rows)  # one query per batch, not one per message
             list(pool.map(lambda row: _send_one(run, row), rows))
     finally:
         if own_pool:
@@ -251,11 +256,21 @@ def dispatch_due(*, uow_factory: UnitOfWorkFactory, providers: Providers, owner:
     return run.report
 
 
+def _suppressed(uow_factory: UnitOfWorkFactory, rows: Sequence[OutboxRow]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    with uow_factory() as uow:
+        for channel in {r.channel for r in rows}:
+            addresses = [normalise_address(channel, r.recipient) for r in rows if r.channel == channel]
+            out |= {(channel, a) for a in uow.messaging.suppressed(channel, addresses)}
+    return out
+
+
 def _release(run: _Run, row: OutboxRow, *, not_before: datetime, reason: str = "",
-             from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED) -> None:
-    with run.uow_factory() as uow:
+             from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED,
+             attempt: int | None = None) -> None:
+    with run.writes, run.uow_factory() as uow:
         uow.outbox.release(row.id, owner=run.owner, not_before=not_before, reason=reason, from_status=from_status,
-                           to_status=to_status)
+                           to_status=to_status, attempt=attempt)
         uow.commit()
 
 
@@ -284,9 +299,7 @@ def _send(run: _Run, row: OutboxRow) -> None:
                                      "so it was not sent.")
             uow.commit()
         return
-    with run.uow_factory() as uow:
-        opted_out = uow.messaging.suppression(row.channel, normalise_address(row.channel, row.recipient))
-    if opted_out is not None:
+    if (row.channel, normalise_address(row.channel, row.recipient)) in run.suppressed:
         with run.uow_factory() as uow:
             uow.outbox.finish(row.id, owner=run.owner, from_status=_S.CLAIMED, status=_S.OPTED_OUT, now=now,
                               reason="The recipient opted out.")
@@ -311,18 +324,19 @@ def _send(run: _Run, row: OutboxRow) -> None:
                  reason=f"This number's daily limit of {settings.daily_segment_cap} segments is reached.")
         run.report.add("deferred")
         return
-    if sms and not run.limiter.wait(row.sender, row.segments, stop=run.stop):  # carriers limit texts, not email
-        _release(run, row, not_before=run.clock())
-        _refund_cap(run, row, capped)
-        return
     started = run.clock()
-    with run.uow_factory() as uow:
+    with run.writes, run.uow_factory() as uow:
         ok = uow.outbox.start_attempt(row.id, owner=run.owner, now=started, lease=settings.lease, provider=provider.name)
         uow.commit()
     if not ok:  # paused or canceled since the claim, or the lease was lost: give it back untouched
         _release(run, row, not_before=started)
         _refund_cap(run, row, capped)
         run.report.add("deferred")
+        return
+    # The per-number rate (carriers limit texts, not email), as close to the call as possible.
+    if sms and not run.limiter.wait(row.sender, row.segments, stop=run.stop):
+        _release(run, row, not_before=run.clock(), from_status=_S.SENDING, attempt=row.attempts + 1)  # never called
+        _refund_cap(run, row, capped)
         return
     result = _call(provider, row, settings)
     _record(run, row, provider.name, result, attempts=row.attempts + 1)
@@ -350,7 +364,7 @@ def _domain(sender: str) -> str:
 
 def _record(run: _Run, row: OutboxRow, provider: str, result: SendResult, *, attempts: int) -> None:
     settings, now = run.settings, run.clock()
-    with run.uow_factory() as uow:
+    with run.writes, run.uow_factory() as uow:
         match result.outcome:
             case SendOutcome.ACCEPTED:
                 status = FROM_DELIVERY.get(result.status or DeliveryStatus.QUEUED, _S.SUBMITTED)
@@ -369,6 +383,7 @@ def _record(run: _Run, row: OutboxRow, provider: str, result: SendResult, *, att
                 uow.outbox.finish(row.id, owner=run.owner, from_status=_S.SENDING, status=_S.OPTED_OUT, now=now,
                                   reason="The recipient had opted out with the provider.", error_code=result.error_code,
                                   provider=provider, attempt=attempts)
+                run.suppressed.add((row.channel, normalise_address(row.channel, row.recipient)))  # the rest of this batch
                 suppress_in(uow, SYSTEM, channel=row.channel, address=row.recipient, source="provider",
                           raw_text=f"{provider} error {result.error_code or ''}".strip(), now=now)
                 run.report.add("opted_out")

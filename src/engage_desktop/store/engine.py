@@ -26,6 +26,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             echo=echo,
             hide_parameters=True,  # errors must not carry patient rows into logs
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=10, max_overflow=10,  # the dispatcher's 8 workers keep their connections open
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engage_desktop.domain.outbox import BatchState, OutboxRow, OutboxStatus, QueuedMessage
 from engage_desktop.store.models import OutboxBatch, OutboxMessage
@@ -42,6 +42,28 @@ def _active_batch():
     """Rows outside any batch, or in a batch that is not paused or canceled."""
     return or_(OutboxMessage.batch_id.is_(None),
                OutboxMessage.batch_id.in_(select(OutboxBatch.id).where(OutboxBatch.state == BatchState.ACTIVE.value)))
+
+
+_T = OutboxMessage.__table__
+_OTHER = _T.alias("other")  # another row, in "no two rows share a provider id"
+_BATCH = OutboxBatch.__table__
+_ACTIVE_BATCH = or_(_T.c.batch_id.is_(None),
+                    _T.c.batch_id.in_(select(_BATCH.c.id).where(_BATCH.c.state == BatchState.ACTIVE.value)))
+# The two statements every message runs, built once: SQLAlchemy then reuses their compiled form
+# (building and keying a statement costs more than SQLite takes to run it).
+_START = (update(_T)
+          .where(_T.c.id == bindparam("b_id"), _T.c.status == _S.CLAIMED.value, _T.c.lease_owner == bindparam("b_owner"),
+                 _ACTIVE_BATCH)
+          .values(status=_S.SENDING.value, attempts=_T.c.attempts + 1, attempt_started_at=bindparam("b_now"),
+                  lease_until=bindparam("b_until"), provider=bindparam("b_provider")))
+_ACCEPT = (update(_T)
+           .where(_T.c.id == bindparam("b_id"), _T.c.status == bindparam("b_from"), _T.c.lease_owner == bindparam("b_owner"),
+                  _T.c.attempts == bindparam("b_attempt"),
+                  ~select(_OTHER.c.id).where(_OTHER.c.provider_id == bindparam("b_pid")).exists())
+           .values(status=bindparam("b_status"), lease_owner=None, lease_until=None, provider=bindparam("b_provider"),
+                   provider_id=bindparam("b_pid"), provider_status=bindparam("b_pstatus"), submitted_at=bindparam("b_now"),
+                   finished_at=bindparam("b_finished"), next_poll_at=bindparam("b_poll"), reason="", error_code=None,
+                   segments=func.coalesce(bindparam("b_segments", type_=Integer), _T.c.segments)))
 
 
 class SqlOutboxRepository:
@@ -92,9 +114,16 @@ class SqlOutboxRepository:
                 "not_before": not_before[start + i] if not_before else now, "attempts": 0, "created_at": now, "polls": 0,
                 "provider": (providers or {}).get(m.channel),
             } for i, m in enumerate(chunk)]
-            stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            inserted.update(self.session.scalars(stmt.returning(OutboxMessage.dedupe_key)))
+            inserted.update(self._insert_new(insert, rows))
         return inserted
+
+    def _insert_new(self, insert, rows: list[dict]) -> list[str]:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING the keys, as one executemany: SQLAlchemy's
+        "insertmanyvalues" batches it with the statement compiled once (a VALUES list of
+        thousands of rows costs seconds to compile)."""
+        stmt = (insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(OutboxMessage.__table__.c.dedupe_key))
+        return list(self.session.connection().execute(stmt, rows).scalars())
 
     def skip(self, messages: Sequence[tuple[QueuedMessage, str, str]], *, now: datetime) -> set[str]:
         """Record messages that will not be sent (status, reason) so staff see why; same dedupe rule."""
@@ -108,9 +137,9 @@ class SqlOutboxRepository:
                 "recipient_state": m.recipient_state, "time_zone": m.time_zone, "quiet_hours": m.quiet_hours,
                 "status": status, "reason": reason, "not_before": now, "attempts": 0, "created_at": now,
                 "finished_at": now, "polls": 0,
+                "provider": None, "unsubscribe_url": m.unsubscribe_url,
             } for m, status, reason in messages[start:start + _CHUNK]]
-            stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            inserted.update(self.session.scalars(stmt.returning(OutboxMessage.dedupe_key)))
+            inserted.update(self._insert_new(insert, rows))
         return inserted
 
     # -- the dispatcher's transitions ---------------------------------------------------
@@ -164,71 +193,73 @@ class SqlOutboxRepository:
         extra = [OutboxMessage.batch_id == batch_id] if batch_id is not None else []
         return self._claim(_S.UNKNOWN, _S.RECONCILING, owner=owner, now=now, limit=limit, lease=lease, extra=extra)
 
+    # The per-message transitions below run thousands of times a campaign: they are Core
+    # statements on the table (the ORM's bulk-update machinery costs more than the database).
+    def _run(self, stmt) -> int:
+        return self.session.connection().execute(stmt).rowcount
+
     def start_attempt(self, row_id: int, *, owner: str, now: datetime, lease: timedelta, provider: str) -> bool:
         """claimed → sending, only while the batch is still active (pause/cancel between messages).
         The provider is recorded: an unclear outcome is later checked with that provider only."""
-        return bool(self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == _S.CLAIMED.value,
-                   OutboxMessage.lease_owner == owner, _active_batch())
-            .values(status=_S.SENDING.value, attempts=OutboxMessage.attempts + 1, attempt_started_at=now,
-                    lease_until=now + lease, provider=provider)).rowcount)
+        return bool(self.session.connection().execute(_START, {
+            "b_id": row_id, "b_owner": owner, "b_now": now, "b_until": now + lease, "b_provider": provider}).rowcount)
 
     def release(self, row_id: int, *, owner: str, not_before: datetime, reason: str = "",
                 from_status: OutboxStatus = _S.CLAIMED, to_status: OutboxStatus = _S.QUEUED,
                 attempt: int | None = None) -> bool:
         """Give a row back (paused, quiet hours, daily cap, retry later, reconcile later)."""
-        return bool(self.session.execute(
-            update(OutboxMessage)
-            .where(*self._mine(row_id, owner, from_status, attempt))
-            .values(status=to_status.value, lease_owner=None, lease_until=None, not_before=not_before, reason=reason)
-        ).rowcount)
+        return bool(self._run(
+            update(_T).where(*self._mine(row_id, owner, from_status, attempt))
+            .values(status=to_status.value, lease_owner=None, lease_until=None, not_before=not_before, reason=reason)))
 
     @staticmethod
     def _mine(row_id: int, owner: str | None, from_status: OutboxStatus, attempt: int | None) -> list:
         """The row as this dispatcher left it: same state, same lease owner and, for an attempt in
         flight, the same attempt (a late answer to an earlier attempt changes nothing)."""
-        where = [OutboxMessage.id == row_id, OutboxMessage.status == from_status.value]
+        where = [_T.c.id == row_id, _T.c.status == from_status.value]
         if owner is not None:
-            where.append(OutboxMessage.lease_owner == owner)
+            where.append(_T.c.lease_owner == owner)
         if attempt is not None:
-            where.append(OutboxMessage.attempts == attempt)
+            where.append(_T.c.attempts == attempt)
         return where
 
     def finish(self, row_id: int, *, owner: str, from_status: OutboxStatus, status: OutboxStatus, now: datetime,
                reason: str = "", error_code: str | None = None, provider: str | None = None,
                attempt: int | None = None) -> bool:
         """A final outcome without a provider id (rejected, opted out, skipped, failed after retries)."""
-        return bool(self.session.execute(
-            update(OutboxMessage)
-            .where(*self._mine(row_id, owner, from_status, attempt))
+        return bool(self._run(
+            update(_T).where(*self._mine(row_id, owner, from_status, attempt))
             .values(status=status.value, lease_owner=None, lease_until=None, finished_at=now, reason=reason,
-                    error_code=error_code, provider=provider or OutboxMessage.provider)).rowcount)
+                    error_code=error_code, provider=provider or _T.c.provider)))
 
     def accepted(self, row_id: int, *, owner: str | None, from_status: OutboxStatus, provider: str, provider_id: str,
                  status: OutboxStatus, provider_status: str, segments: int | None, now: datetime, final: bool,
                  next_poll_at: datetime | None, attempt: int | None = None) -> bool:
         """The provider has the message: record its id (the one fact that prevents a second send)."""
+        if owner is not None and attempt is not None and self.session.connection().execute(_ACCEPT, {
+                "b_id": row_id, "b_from": from_status.value, "b_owner": owner, "b_attempt": attempt, "b_pid": provider_id,
+                "b_status": status.value, "b_provider": provider, "b_pstatus": provider_status, "b_now": now,
+                "b_finished": now if final else None, "b_poll": None if final else next_poll_at,
+                "b_segments": segments or None}).rowcount:
+            return True  # the usual case, as one prepared statement
         values: dict[str, Any] = dict(status=status.value, lease_owner=None, lease_until=None, provider=provider,
                                       provider_id=provider_id, provider_status=provider_status, submitted_at=now,
                                       finished_at=now if final else None, next_poll_at=None if final else next_poll_at,
                                       reason="", error_code=None)
         if segments:
             values["segments"] = segments
-        other = aliased(OutboxMessage)
-        unused = ~select(other.id).where(other.provider_id == provider_id).exists()  # two rows never share one send
-        if self.session.execute(update(OutboxMessage).where(*self._mine(row_id, owner, from_status, attempt), unused)
-                                .values(**values)).rowcount:
+        unused = ~select(_OTHER.c.id).where(_OTHER.c.provider_id == provider_id).exists()  # one send, one row
+        if self._run(update(_T).where(*self._mine(row_id, owner, from_status, attempt), unused).values(**values)):
             return True
         # Our lease ran out while the provider call was in flight and another dispatcher moved the
         # row on. The provider accepted it, so that is the truth: record it unless another sender
         # holds it right now or it already has a provider id.
-        return bool(self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.provider_id.is_(None), unused,
-                   OutboxMessage.status.in_([_S.UNKNOWN.value, _S.RECONCILING.value, _S.QUEUED.value, _S.CLAIMED.value,
-                                             _S.UNCONFIRMED.value]))
-            .values(**values)).rowcount)
+        return bool(self._run(
+            update(_T)
+            .where(_T.c.id == row_id, _T.c.provider_id.is_(None), unused,
+                   _T.c.status.in_([_S.UNKNOWN.value, _S.RECONCILING.value, _S.QUEUED.value, _S.CLAIMED.value,
+                                    _S.UNCONFIRMED.value]))
+            .values(**values)))
 
     def segments_since(self, sender: str, since: datetime) -> int:
         return int(self.session.scalar(
