@@ -9,7 +9,7 @@ different rows; SQLite has one writer at a time, which serialises claims by itse
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
@@ -36,6 +36,13 @@ def _row(r: Any) -> OutboxRow:
                      quiet_hours=r.quiet_hours, batch_id=r.batch_id, provider_id=r.provider_id,
                      attempt_started_at=r.attempt_started_at, unsubscribe_url=r.unsubscribe_url,
                      location_id=r.location_id, provider=r.provider)
+
+
+def _naive_utc(value):
+    """What UtcDateTime stores, for the statements that bypass SQLAlchemy's type handling."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def _active_batch():
@@ -118,12 +125,26 @@ class SqlOutboxRepository:
         return inserted
 
     def _insert_new(self, insert, rows: list[dict]) -> list[str]:
-        """INSERT … ON CONFLICT DO NOTHING RETURNING the keys, as one executemany: SQLAlchemy's
-        "insertmanyvalues" batches it with the statement compiled once (a VALUES list of
-        thousands of rows costs seconds to compile)."""
-        stmt = (insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(OutboxMessage.__table__.c.dedupe_key))
+        """INSERT … ON CONFLICT DO NOTHING for many rows; returns the dedupe keys inserted."""
+        if self._postgres:
+            return self._insert_new_postgres(rows)
+        # SQLite: one executemany with RETURNING; SQLAlchemy's "insertmanyvalues" batches it with the
+        # statement compiled once (a VALUES list of thousands of rows costs seconds to compile).
+        stmt = (insert(_T).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_T.c.dedupe_key))
         return list(self.session.connection().execute(stmt, rows).scalars())
+
+    def _insert_new_postgres(self, rows: list[dict]) -> list[str]:
+        # psycopg parses every multi-row VALUES statement SQLAlchemy renders (seconds for 50,000
+        # rows), so the rows go through the driver's own executemany of one short prepared
+        # statement. Which keys were new is read first: a key another workstation queues in
+        # between is simply reported as a duplicate (the conflict rule still inserts it once).
+        keys = [r["dedupe_key"] for r in rows]
+        existing = set(self.session.scalars(select(_T.c.dedupe_key).where(_T.c.dedupe_key.in_(keys))))
+        columns = list(rows[0])
+        sql = (f"INSERT INTO {_T.name} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+               "ON CONFLICT (dedupe_key) DO NOTHING")
+        self.session.connection().exec_driver_sql(sql, [tuple(_naive_utc(r[c]) for c in columns) for r in rows])
+        return [k for k in dict.fromkeys(keys) if k not in existing]  # a key twice in one call: inserted once
 
     def skip(self, messages: Sequence[tuple[QueuedMessage, str, str]], *, now: datetime) -> set[str]:
         """Record messages that will not be sent (status, reason) so staff see why; same dedupe rule."""
