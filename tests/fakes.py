@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from engage_desktop.domain.pms_records import SchemaReport
 from engage_desktop.domain.ports import Batch, Entity
@@ -101,16 +101,12 @@ class Clock:
     """A clock the test moves by hand (aware UTC)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        from datetime import UTC
-
         self.now = start or datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta) -> None:
-        from datetime import timedelta
-
         self.now += timedelta(**delta)
 
 
@@ -137,8 +133,6 @@ class ScriptedSms:
         self.list_fails = False
 
     def _now(self):
-        from datetime import UTC
-
         return self.clock() if self.clock else datetime.now(UTC)
 
     def send(self, message):

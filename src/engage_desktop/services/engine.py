@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from engage_desktop.domain.contacts import normalize_email, normalize_phone
@@ -33,10 +33,6 @@ class MessagingStatus:
     inbound: tuple[PollHealth, ...]
     sms_ready: bool
     email_ready: bool
-
-    @property
-    def inbound_healthy(self) -> bool:
-        return all(h.healthy for h in self.inbound)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +71,18 @@ class MessagingEngine:
                 self._limiter = RateLimiter(default=self._rate)
             return self._limiter
 
-    def _settings(self, config: MessagingConfig):
-        return replace(config.dispatch_settings(), postal_address=config.postal_address)
-
     def dispatch(self, *, stop: threading.Event | None = None, batch_id: int | None = None,
                  owner: str | None = None) -> DispatchReport:
         config = self.config()
         return dispatch.dispatch_due(uow_factory=self.uow_factory, providers=self.providers_for(config),
                                      owner=owner or self.owner,
-                                     settings=self._settings(config), quiet=quiet_policy(config),
+                                     settings=config.dispatch_settings(), quiet=quiet_policy(config),
                                      limiter=self._limiter_for(config), stop=stop, clock=self.clock, batch_id=batch_id)
 
     def poll_delivery(self, *, row_ids=None, stop: threading.Event | None = None) -> PollReport:
         config = self.config()
         return dispatch.poll_delivery(uow_factory=self.uow_factory, providers=self.providers_for(config),
-                                      settings=self._settings(config), clock=self.clock, row_ids=row_ids, stop=stop)
+                                      settings=config.dispatch_settings(), clock=self.clock, row_ids=row_ids, stop=stop)
 
     def poll_inbound(self) -> InboundReport:
         config = self.config()

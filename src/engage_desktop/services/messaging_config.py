@@ -27,10 +27,6 @@ class MessagingConfig:
         return BY_KEY[key].default if value is None else value
 
     @property
-    def sandbox(self) -> bool:
-        return self.get("messaging.mode") != "live"
-
-    @property
     def practice_tz(self) -> str:
         return self.get("practice.time_zone") or "America/New_York"
 
@@ -54,7 +50,7 @@ class MessagingConfig:
 
     def dispatch_settings(self) -> DispatchSettings:
         cap = int(self.get("messaging.daily_cap") or 0)
-        return DispatchSettings(daily_segment_cap=cap or None)
+        return DispatchSettings(daily_segment_cap=cap or None, postal_address=self.postal_address)
 
     def sms_rate(self) -> float:
         return float(self.get("messaging.sms_rate") or 1)

@@ -119,9 +119,6 @@ class SqlMessagingRepository:
                              .values(last_message_at=at))
         return thread_id
 
-    def thread(self, thread_id: int) -> MessageThread | None:
-        return self.session.get(MessageThread, thread_id)
-
     def add_inbound(self, *, provider: str, provider_id: str, thread_id: int, sender: str, location_number: str,
                     body: str, received_at: datetime, consent: str, flagged: bool, now: datetime) -> int | None:
         """Record an inbound message once; None when its provider id is known already."""
@@ -135,12 +132,6 @@ class SqlMessagingRepository:
         if not provider_ids:
             return set()
         return set(self.session.scalars(select(InboundMessage.provider_id).where(InboundMessage.provider_id.in_(provider_ids))))
-
-    def inbound(self, *, location_number: str | None = None, limit: int = 100) -> list[InboundMessage]:
-        stmt = select(InboundMessage).order_by(InboundMessage.received_at.desc()).limit(limit)
-        if location_number:
-            stmt = stmt.where(InboundMessage.location_number == location_number)
-        return list(self.session.scalars(stmt))
 
     # -- polling state ---------------------------------------------------------------------
     def poll_state(self, location_number: str) -> PollState:
