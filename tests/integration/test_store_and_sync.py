@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime
+from enum import Enum
 
 import pytest
 from sqlalchemy import inspect, select
 
-from engage_desktop.domain.pms_records import AppointmentStatus, PatientStatus, ProcedureStatus
+from engage_desktop.domain.pms_records import (
+    AppointmentStatus,
+    Consent,
+    ContactMethod,
+    PatientStatus,
+    Phone,
+    PmsAppointment,
+    PmsLocation,
+    PmsPatient,
+    PmsProcedure,
+    PmsProvider,
+    PmsRecall,
+    ProcedureStatus,
+)
 from engage_desktop.domain.ports import Entity
 from engage_desktop.domain.rights import SYSTEM
 from engage_desktop.services import patients
 from engage_desktop.services.pms_sync import FULL, INCREMENTAL, sync_pms
 from engage_desktop.store import migrate
 from engage_desktop.store.engine import make_engine, make_session_factory
-from engage_desktop.store.models import PatientRecord
+from engage_desktop.store.models import (
+    AppointmentRecord,
+    LocationRecord,
+    PatientRecord,
+    ProcedureRecord,
+    ProviderRecord,
+    RecallRecord,
+)
 from engage_desktop.store.unit_of_work import SqlUnitOfWorkFactory
 from tests import factories as f
 from tests.fakes import FakePmsReader
@@ -318,3 +339,64 @@ def test_procedures_that_leave_the_plan_leave_the_mirror(uow_factory, pms):
     sync_pms(uow_factory=uow_factory, reader=pms)
     with uow_factory() as uow:
         assert uow.mirror.counts()["procedures"] == 1
+
+
+def _record_values(record) -> dict[str, object]:
+    """What the mirror row should hold for every field of a PMS record."""
+    out: dict[str, object] = {}
+    for name, value in ((fl.name, getattr(record, fl.name)) for fl in fields(record)):
+        if isinstance(value, Phone):
+            out[f"{name}_raw"], out[name] = value.raw, value.e164
+        else:
+            out["pms_changed_at" if name == "changed_at" else name] = value.value if isinstance(value, Enum) else value
+    return out
+
+
+def test_every_field_of_every_entity_survives_the_write_and_compares_in_sql(uow_factory):
+    # Non-default values everywhere (a field the writer dropped or shifted by one would show).
+    records = {
+        Entity.LOCATIONS: PmsLocation(pms_id="7", name="Riverside", abbreviation="RS", address1="1 Main", city="Salem",
+                                      state="OR", postcode="97301", phone="5035550100", time_zone="America/Los_Angeles",
+                                      is_hidden=True),
+        Entity.PROVIDERS: PmsProvider(pms_id="8", abbreviation="HYG2", first_name="Ada", last_name="Quill",
+                                      is_hygienist=True, is_hidden=True, is_active=False),
+        Entity.PATIENTS: PmsPatient(
+            pms_id="9", last_name="Testperson", first_name="Avery", middle_initial="Q", preferred_name="Ave",
+            chart_number="C-9", birthdate=date(1981, 2, 3), status=PatientStatus.INACTIVE, gender="female",
+            home_phone=Phone("(503) 555-0101", "+15035550101"), work_phone=Phone("555-0102 x7", None, "7"),
+            mobile_phone=Phone("503.555.0103", "+15035550103"), email="avery@example.org", email_is_valid=True,
+            address1="2 Elm", address2="Apt 3", city="Portland", state="OR", postcode="97201", text_consent=Consent.YES,
+            email_consent=Consent.NO, sms_opt_out=True, email_opt_out=True, preferred_contact=ContactMethod.TEXT,
+            primary_provider_id="8", secondary_provider_id="1", location_id="7", guarantor_id="3", language="es",
+            first_visit=date(2001, 4, 5), deceased_at=datetime(2026, 1, 2, 3, 4, 5),
+            changed_at=datetime(2026, 6, 7, 8, 9, 10, 123456)),
+        Entity.APPOINTMENTS: PmsAppointment(pms_id="10", patient_id="9", starts_at=datetime(2026, 12, 24, 9, 30),
+                                            status=AppointmentStatus.BROKEN, length_minutes=50, provider_id="1",
+                                            hygienist_id="8", location_id="7", is_hygiene=True, description="Pro, PerEx",
+                                            confirmed="Texted", changed_at=datetime(2026, 6, 7, 8, 9, 11)),
+        Entity.RECALLS: PmsRecall(pms_id="11", patient_id="9", recall_type="Perio", due_date=date(2027, 1, 2),
+                                  previous_date=date(2026, 7, 2), scheduled_date=date(2027, 1, 9), is_disabled=True,
+                                  changed_at=datetime(2026, 6, 7, 8, 9, 12)),
+        Entity.PROCEDURES: PmsProcedure(pms_id="12", patient_id="9", status=ProcedureStatus.TREATMENT_PLANNED_INACTIVE,
+                                        code="D2740", description="Crown", fee=1234.5, provider_id="1", location_id="7",
+                                        appointment_id="10", planned_date=date(2026, 5, 6),
+                                        changed_at=datetime(2026, 6, 7, 8, 9, 13)),
+    }
+    models = {Entity.LOCATIONS: LocationRecord, Entity.PROVIDERS: ProviderRecord, Entity.PATIENTS: PatientRecord,
+              Entity.APPOINTMENTS: AppointmentRecord, Entity.RECALLS: RecallRecord, Entity.PROCEDURES: ProcedureRecord}
+    with uow_factory() as uow:
+        for entity, record in records.items():
+            assert uow.mirror.upsert(entity, [record], run_id=5) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        for entity, record in records.items():
+            row = uow.session.scalars(select(models[entity])).one()
+            stored = {column: getattr(row, column) for column in _record_values(record)}
+            assert stored == _record_values(record), entity
+            assert row.seen_run == 5
+        assert uow.session.scalar(select(PatientRecord.sort_name)) == "testperson avery"
+        # Comparisons in SQL see the same format as the ORM's own parameters (SQLite stores text).
+        a = AppointmentRecord
+        assert uow.session.scalar(select(a.pms_id).where(a.starts_at > datetime(2026, 12, 24, 9, 29, 59))) == "10"
+        assert uow.session.scalar(select(a.pms_id).where(a.starts_at > datetime(2026, 12, 24, 9, 30))) is None
+        assert uow.session.scalar(select(RecallRecord.pms_id).where(RecallRecord.due_date == date(2027, 1, 2))) == "11"

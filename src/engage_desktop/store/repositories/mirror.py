@@ -4,6 +4,7 @@ writes about a million rows and must stay close to the speed of reading them).""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from engage_desktop.domain.pms_records import (
     AppointmentStatus,
+    Consent,
+    ContactMethod,
     PatientStatus,
-    PmsAppointment,
+    Phone,
     PmsLocation,
     PmsPatient,
-    PmsProcedure,
-    PmsProvider,
-    PmsRecall,
     ProcedureStatus,
 )
 from engage_desktop.domain.ports import Entity, PmsRecord, SyncCursor
@@ -42,137 +42,100 @@ from engage_desktop.store.repositories.unlinked import chart_match_keys
 
 _LOCK = "pms-sync"
 _CHUNK = 500  # rows per id list in IN (...) clauses, well under every database's limit
-# SQLite has no date types: store them as SQLAlchemy's Date/DateTime types do, so that reads
-# through the ORM and comparisons in SQL see one format.
-_SQLITE_CONVERTERS = {
-    "Date": date.isoformat,
-    "DateTime": lambda dt: dt.isoformat(" ", "microseconds"),  # what SQLAlchemy's DateTime writes
-}
 
 
-def _patient_row(p: PmsPatient) -> dict[str, Any]:
-    return {
-        "pms_id": p.pms_id,
-        "last_name": p.last_name,
-        "first_name": p.first_name,
-        "middle_initial": p.middle_initial,
-        "preferred_name": p.preferred_name,
-        "sort_name": f"{p.last_name} {p.first_name}".strip().casefold()[:260],
-        "chart_number": p.chart_number,
-        "birthdate": p.birthdate,
-        "status": p.status.value,
-        "gender": p.gender,
-        "home_phone_raw": p.home_phone.raw if p.home_phone else "",
-        "home_phone": p.home_phone.e164 if p.home_phone else None,
-        "work_phone_raw": p.work_phone.raw if p.work_phone else "",
-        "work_phone": p.work_phone.e164 if p.work_phone else None,
-        "mobile_phone_raw": p.mobile_phone.raw if p.mobile_phone else "",
-        "mobile_phone": p.mobile_phone.e164 if p.mobile_phone else None,
-        "email": p.email,
-        "email_is_valid": p.email_is_valid,
-        "address1": p.address1,
-        "address2": p.address2,
-        "city": p.city,
-        "state": p.state,
-        "postcode": p.postcode,
-        "text_consent": p.text_consent.value,
-        "email_consent": p.email_consent.value,
-        "sms_opt_out": p.sms_opt_out,
-        "email_opt_out": p.email_opt_out,
-        "preferred_contact": p.preferred_contact.value,
-        "primary_provider_id": p.primary_provider_id,
-        "secondary_provider_id": p.secondary_provider_id,
-        "location_id": p.location_id,
-        "guarantor_id": p.guarantor_id,
-        "language": p.language,
-        "first_visit": p.first_visit,
-        "deceased_at": p.deceased_at,
-        "pms_changed_at": p.changed_at,
-    }
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
-def _appointment_row(a: PmsAppointment) -> dict[str, Any]:
-    return {
-        "pms_id": a.pms_id,
-        "patient_id": a.patient_id,
-        "starts_at": a.starts_at,
-        "status": a.status.value,
-        "length_minutes": a.length_minutes,
-        "provider_id": a.provider_id,
-        "hygienist_id": a.hygienist_id,
-        "location_id": a.location_id,
-        "is_hygiene": a.is_hygiene,
-        "description": a.description,
-        "confirmed": a.confirmed,
-        "pms_changed_at": a.changed_at,
-    }
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(" ", "microseconds")  # what SQLAlchemy's DateTime writes
 
 
-def _recall_row(r: PmsRecall) -> dict[str, Any]:
-    return {
-        "pms_id": r.pms_id,
-        "patient_id": r.patient_id,
-        "recall_type": r.recall_type,
-        "due_date": r.due_date,
-        "previous_date": r.previous_date,
-        "scheduled_date": r.scheduled_date,
-        "is_disabled": r.is_disabled,
-        "pms_changed_at": r.changed_at,
-    }
+def _as_is(value: Any) -> Any:
+    return value
 
 
-def _procedure_row(p: PmsProcedure) -> dict[str, Any]:
-    return {
-        "pms_id": p.pms_id,
-        "patient_id": p.patient_id,
-        "status": p.status.value,
-        "code": p.code,
-        "description": p.description[:255],
-        "fee": p.fee,
-        "provider_id": p.provider_id,
-        "location_id": p.location_id,
-        "appointment_id": p.appointment_id,
-        "planned_date": p.planned_date,
-        "pms_changed_at": p.changed_at,
-    }
+def _phone_parts(phone: Phone | None) -> tuple[str, str | None]:
+    return (phone.raw, phone.e164) if phone is not None else ("", None)
 
 
-def _provider_row(p: PmsProvider) -> dict[str, Any]:
-    return {
-        "pms_id": p.pms_id,
-        "abbreviation": p.abbreviation,
-        "first_name": p.first_name,
-        "last_name": p.last_name,
-        "is_hygienist": p.is_hygienist,
-        "is_hidden": p.is_hidden,
-        "is_active": p.is_active,
-    }
+# Every StrEnum member the mirror stores, to its value: a dict lookup, not the enum property.
+_VALUE: dict[Any, str] = {m: m.value for e in (PatientStatus, Consent, ContactMethod, AppointmentStatus, ProcedureStatus)
+                          for m in e}
 
 
-def _location_row(loc: PmsLocation) -> dict[str, Any]:
-    return {
-        "pms_id": loc.pms_id,
-        "name": loc.name,
-        "abbreviation": loc.abbreviation,
-        "address1": loc.address1,
-        "city": loc.city,
-        "state": loc.state,
-        "postcode": loc.postcode,
-        "phone": loc.phone,
-        "time_zone": loc.time_zone,
-        "is_hidden": loc.is_hidden,
-    }
+@dataclass(frozen=True)
+class _Shape:
+    """How one entity is written: its table, the column order, and record -> values for it.
 
+    ``values(record, d, dt)`` takes the dialect's date and datetime converters: SQLite has no
+    date types, so dates are stored as text exactly as SQLAlchemy's Date/DateTime types write
+    them (reads through the ORM and comparisons in SQL then see one format).
+    """
+
+    model: type
+    columns: tuple[str, ...]
+    values: Callable[[Any, Callable, Callable], tuple]
+
+
+def _patient_values(p: PmsPatient, d: Callable, dt: Callable) -> tuple:
+    home_raw, home = _phone_parts(p.home_phone)
+    work_raw, work = _phone_parts(p.work_phone)
+    mobile_raw, mobile = _phone_parts(p.mobile_phone)
+    return (p.pms_id, p.last_name, p.first_name, p.middle_initial, p.preferred_name,
+            f"{p.last_name} {p.first_name}".strip().casefold()[:260], p.chart_number, d(p.birthdate),
+            _VALUE[p.status], p.gender, home_raw, home, work_raw, work, mobile_raw, mobile, p.email,
+            p.email_is_valid, p.address1, p.address2, p.city, p.state, p.postcode, _VALUE[p.text_consent],
+            _VALUE[p.email_consent], p.sms_opt_out, p.email_opt_out, _VALUE[p.preferred_contact],
+            p.primary_provider_id, p.secondary_provider_id, p.location_id, p.guarantor_id, p.language,
+            d(p.first_visit), dt(p.deceased_at), dt(p.changed_at))
+
+
+_PATIENT = _Shape(PatientRecord, (
+    "pms_id", "last_name", "first_name", "middle_initial", "preferred_name", "sort_name", "chart_number", "birthdate",
+    "status", "gender", "home_phone_raw", "home_phone", "work_phone_raw", "work_phone", "mobile_phone_raw",
+    "mobile_phone", "email", "email_is_valid", "address1", "address2", "city", "state", "postcode", "text_consent",
+    "email_consent", "sms_opt_out", "email_opt_out", "preferred_contact", "primary_provider_id",
+    "secondary_provider_id", "location_id", "guarantor_id", "language", "first_visit", "deceased_at",
+    "pms_changed_at"), _patient_values)
+
+_APPOINTMENT = _Shape(AppointmentRecord, (
+    "pms_id", "patient_id", "starts_at", "status", "length_minutes", "provider_id", "hygienist_id", "location_id",
+    "is_hygiene", "description", "confirmed", "pms_changed_at"),
+    lambda a, d, dt: (a.pms_id, a.patient_id, dt(a.starts_at), _VALUE[a.status], a.length_minutes, a.provider_id,
+                      a.hygienist_id, a.location_id, a.is_hygiene, a.description, a.confirmed, dt(a.changed_at)))
+
+_RECALL = _Shape(RecallRecord, (
+    "pms_id", "patient_id", "recall_type", "due_date", "previous_date", "scheduled_date", "is_disabled",
+    "pms_changed_at"),
+    lambda r, d, dt: (r.pms_id, r.patient_id, r.recall_type, d(r.due_date), d(r.previous_date), d(r.scheduled_date),
+                      r.is_disabled, dt(r.changed_at)))
+
+_PROCEDURE = _Shape(ProcedureRecord, (
+    "pms_id", "patient_id", "status", "code", "description", "fee", "provider_id", "location_id", "appointment_id",
+    "planned_date", "pms_changed_at"),
+    lambda p, d, dt: (p.pms_id, p.patient_id, _VALUE[p.status], p.code, p.description[:255], p.fee, p.provider_id,
+                      p.location_id, p.appointment_id, d(p.planned_date), dt(p.changed_at)))
+
+_PROVIDER = _Shape(ProviderRecord, (
+    "pms_id", "abbreviation", "first_name", "last_name", "is_hygienist", "is_hidden", "is_active"),
+    lambda p, d, dt: (p.pms_id, p.abbreviation, p.first_name, p.last_name, p.is_hygienist, p.is_hidden, p.is_active))
+
+_LOCATION = _Shape(LocationRecord, (
+    "pms_id", "name", "abbreviation", "address1", "city", "state", "postcode", "phone", "time_zone", "is_hidden"),
+    lambda c, d, dt: (c.pms_id, c.name, c.abbreviation, c.address1, c.city, c.state, c.postcode, c.phone,
+                      c.time_zone, c.is_hidden))
 
 _PLANNED = frozenset({ProcedureStatus.TREATMENT_PLANNED, ProcedureStatus.TREATMENT_PLANNED_INACTIVE})
 
-_TABLES: dict[Entity, tuple[type, Callable[[Any], dict[str, Any]]]] = {
-    Entity.PATIENTS: (PatientRecord, _patient_row),
-    Entity.APPOINTMENTS: (AppointmentRecord, _appointment_row),
-    Entity.RECALLS: (RecallRecord, _recall_row),
-    Entity.PROCEDURES: (ProcedureRecord, _procedure_row),
-    Entity.PROVIDERS: (ProviderRecord, _provider_row),
-    Entity.LOCATIONS: (LocationRecord, _location_row),
+_SHAPES: dict[Entity, _Shape] = {
+    Entity.PATIENTS: _PATIENT,
+    Entity.APPOINTMENTS: _APPOINTMENT,
+    Entity.RECALLS: _RECALL,
+    Entity.PROCEDURES: _PROCEDURE,
+    Entity.PROVIDERS: _PROVIDER,
+    Entity.LOCATIONS: _LOCATION,
 }
 
 
@@ -196,7 +159,7 @@ class SqlMirrorRepository:
     def upsert(self, entity: Entity, records: Sequence[PmsRecord], *, run_id: int | None) -> int:
         if not records:
             return 0
-        model, to_row = _TABLES[entity]
+        shape = _SHAPES[entity]
         if entity is Entity.PROCEDURES:
             # The mirror keeps planned treatment only; a plan that was completed or deleted leaves.
             gone = [r.pms_id for r in records if r.status not in _PLANNED]
@@ -206,28 +169,23 @@ class SqlMirrorRepository:
             if not records:
                 return 0
         # The last of several rows with the same id wins, as it would in the PMS.
-        rows = list({r.pms_id: to_row(r) for r in records}.values())
-        columns = list(rows[0])
-        if self._dialect == "sqlite":
-            table = model.__table__
-            converters = [(c, conv) for c in columns if (conv := _SQLITE_CONVERTERS.get(type(table.c[c].type).__name__))]
-            for row in rows:
-                for c, conv in converters:
-                    if (v := row[c]) is not None:
-                        row[c] = conv(v)
-        if run_id is not None:
-            columns.append("seen_run")
-        values = [(*row.values(), run_id) if run_id is not None else tuple(row.values()) for row in rows]
-        self._bulk_upsert(model.__table__, columns, values)
+        latest = list({r.pms_id: r for r in records}.values())
+        d, dt = (_sqlite_date, _sqlite_datetime) if self._dialect == "sqlite" else (_as_is, _as_is)
+        to_values = shape.values
+        if run_id is None:
+            columns, values = shape.columns, [to_values(r, d, dt) for r in latest]
+        else:
+            columns, values = (*shape.columns, "seen_run"), [(*to_values(r, d, dt), run_id) for r in latest]
+        self._bulk_upsert(shape.model.__table__, columns, values)
         if entity is Entity.PATIENTS:
-            self._reindex_patients([r for r in records if isinstance(r, PmsPatient)])
-        return len(rows)
+            self._reindex_patients(latest)
+        return len(latest)
 
-    def _bulk_upsert(self, table: Table, columns: list[str], values: list[tuple]) -> None:
+    def _bulk_upsert(self, table: Table, columns: Sequence[str], values: list[tuple]) -> None:
         """INSERT ... ON CONFLICT (pms_id) DO UPDATE through the driver's executemany.
 
         A full sync writes about a million rows; SQLAlchemy's per-value bind processing would
-        double its time. ``upsert`` converts SQLite dates exactly as SQLAlchemy's types store them.
+        double its time. ``_Shape.values`` writes SQLite dates exactly as SQLAlchemy's types store them.
         """
         mark = "?" if self._dialect == "sqlite" else "%s"
         names = ", ".join(columns)
@@ -280,7 +238,7 @@ class SqlMirrorRepository:
         it row by row (600,000 appointments: 3.4 s instead of 10 s on SQLite). Returns whether
         anything was dropped; ``ensure_indexes`` puts them back and is safe to call any time.
         """
-        model, _ = _TABLES[entity]
+        model = _SHAPES[entity].model
         if self.session.scalar(select(model.id).limit(1)) is not None:
             return False
         conn = self.session.connection()
@@ -289,13 +247,13 @@ class SqlMirrorRepository:
         return True
 
     def ensure_indexes(self, entity: Entity) -> None:
-        model, _ = _TABLES[entity]
+        model = _SHAPES[entity].model
         conn = self.session.connection()
         for index in _secondary_indexes(model):
             index.create(conn, checkfirst=True)
 
     def remove_unseen(self, entity: Entity, *, run_id: int) -> int:
-        model, _ = _TABLES[entity]
+        model = _SHAPES[entity].model
         unseen = or_(model.seen_run.is_(None), model.seen_run != run_id)
         if entity is Entity.PATIENTS:
             # A chart can vanish from a PMS (hard delete, restore from backup); keep the row for
@@ -392,7 +350,7 @@ class SqlMirrorRepository:
 
     def previous_patients(self, entity: Entity, pms_ids: Sequence[str]) -> set[str]:
         """The patients these rows belong to now, before an update may move them elsewhere."""
-        model, _ = _TABLES[entity]
+        model = _SHAPES[entity].model
         out: set[str] = set()
         ids = list(pms_ids)
         for i in range(0, len(ids), _CHUNK):
@@ -435,6 +393,6 @@ class SqlMirrorRepository:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for entity, (model, _) in _TABLES.items():
-            out[entity.value] = self.session.scalar(select(func.count()).select_from(model)) or 0
+        for entity, shape in _SHAPES.items():
+            out[entity.value] = self.session.scalar(select(func.count()).select_from(shape.model)) or 0
         return out
