@@ -34,8 +34,15 @@ run: system venv
 test: system venv node-tools
 	ENGAGE_REQUIRE_SERVERS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
 
+# Every benchmark in bench/README.md, in the order they depend on (search and startup use the
+# mirror sync_bench keeps). About 25 minutes on 2 cores; each prints its own figures.
 bench: system venv
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/sync_bench.py --patients 100000
+	$(BIN)/python bench/search_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/matching_bench.py
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/messaging_bench.py
 
 clean:
 	rm -rf $(VENV) .tools build dist src/*.egg-info

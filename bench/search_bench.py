@@ -71,10 +71,14 @@ def main() -> None:
         t = time.perf_counter()
         with uow() as u:
             like = f"%{text}%"
-            u.session.execute(select(PatientRecord.id).where(or_(PatientRecord.last_name.ilike(like), PatientRecord.first_name.ilike(like), PatientRecord.email.ilike(like), PatientRecord.mobile_phone_raw.like(like))).order_by(PatientRecord.sort_name).limit(5001)).all()
+            p = PatientRecord
+            matches = or_(p.last_name.ilike(like), p.first_name.ilike(like), p.email.ilike(like),
+                          p.mobile_phone_raw.like(like))
+            u.session.execute(select(p.id).where(matches).order_by(p.sort_name).limit(5001)).all()
         naive.append((time.perf_counter() - t) * 1000)
     print(f"{total:,} patients in the mirror, {len(times):,} keystrokes (search + first page of rows)")
-    print(f"per keystroke: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms (goal p95 <= 50 ms)")
+    print(f"per keystroke: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms, "
+          f"max {max(times):.1f} ms (goal p95 <= 50 ms)")
     print(f"baseline LIKE scan: p50 {statistics.median(naive):.1f} ms, p95 {percentile(naive, 95):.1f} ms "
           f"-> indexed search is {percentile(naive, 95) / percentile(times, 95):.1f}x faster at p95")
     engine.dispose()

@@ -2,8 +2,9 @@
 
 Runs the real client in a child process (offscreen Qt) on a copy of the mirror built by
 sync_bench.py. "Interactive" = the window is shown, the patient list holds every patient and
-its first screenful of rows is loaded. The clock starts before the child interpreter starts.
-Baseline in the same run: the same child with an empty store (the cost of Python + Qt alone).
+its first screenful of rows is loaded. The clock starts before the child interpreter starts and
+includes signing in (the password check; the typing is not timed). Baseline in the same run:
+the same child with an empty store (the cost of Python + Qt + sign-in alone).
 """
 
 from __future__ import annotations
@@ -18,12 +19,25 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.fakes: the in-memory keyring
+USER, PASSWORD = "timer", "launch-clock-2026"  # a throwaway store's only account
+
+
+def prepare(data_dir: Path) -> None:
+    """The first administrator, made before the clock runs (a real office has its users already)."""
+    from engage_desktop.bootstrap import bootstrap
+    from engage_desktop.config import load_config
+    from tests.fakes import FakeSecretStore
+
+    services = bootstrap(load_config(data_dir=data_dir), secrets=FakeSecretStore()).services
+    if services.needs_first_administrator():
+        services.create_first_administrator(USER, "Bench Admin", PASSWORD)
 
 
 def child(data_dir: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QTableView
+    from PySide6.QtWidgets import QApplication
 
     from engage_desktop.bootstrap import bootstrap
     from engage_desktop.config import load_config
@@ -35,6 +49,7 @@ def child(data_dir: Path) -> None:
     app = QApplication(sys.argv)
     theme.apply(app)
     container = bootstrap(load_config(data_dir=data_dir), secrets=FakeSecretStore())
+    container.services.sign_in(USER, PASSWORD)
     runner = TaskRunner()
     window = build_main_window(container.services, runner)
     window.resize(1440, 900)
@@ -43,9 +58,8 @@ def child(data_dir: Path) -> None:
     expected = int(sys.argv[3])
 
     def ready() -> None:
-        table = window.findChild(QTableView)
-        model = table.model() if table else None
-        if model is not None and model.rowCount() >= expected:
+        model = window.patients.model  # the Patients list (other pages have tables of their own)
+        if model.rowCount() >= expected:
             first = model.index(0, 0).data() if expected else ""
             if expected == 0 or (first and "Loading" not in str(first)):
                 rss_kb = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
@@ -86,11 +100,13 @@ def main() -> None:
         patients = conn.execute("SELECT COUNT(*) FROM pms_patient WHERE status != 'deleted'").fetchone()[0]
     with tempfile.TemporaryDirectory() as full_dir, tempfile.TemporaryDirectory() as empty_dir:
         shutil.copy(args.mirror, Path(full_dir) / "engage.db")
+        for data_dir in (Path(full_dir), Path(empty_dir)):
+            prepare(data_dir)
         base = [measure(Path(empty_dir), 0) for _ in range(args.runs)]
         runs = [measure(Path(full_dir), patients) for _ in range(args.runs)]
     best_base = min(base)
     best = min(runs)
-    print(f"empty store (Python + Qt + window): {best_base[0]:.2f} s, {best_base[1]:.0f} MB resident")
+    print(f"empty store (Python + Qt + sign-in + window): {best_base[0]:.2f} s, {best_base[1]:.0f} MB resident")
     print(f"{patients:,} patients: launch to interactive window {best[0]:.2f} s (best of {args.runs}; "
           f"all: {', '.join(f'{r[0]:.2f}' for r in runs)}) -> {best[0] / best_base[0]:.2f}x the empty start (goal <= 3 s)")
     print(f"resident memory at that point: {max(r[1] for r in runs):.0f} MB (goal <= 400 MB)")
