@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from engage_desktop.store.migrate import alembic_config
+from engage_desktop.store.migrate import alembic_config, head_revision
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "engage_desktop"
@@ -32,6 +33,27 @@ def test_migration_chain_is_linear_with_timestamped_files():
     for rev in revisions:
         name = Path(rev.path).name
         assert name[:19].replace("-", "").replace(".", "").isdigit(), name  # YYYY-MM-DD-HH.MM.SS_...
+
+
+def test_the_head_read_from_the_version_files_is_alembics_head():
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_start_on_an_up_to_date_store_does_not_import_alembic(tmp_path):
+    code = (
+        "import sys\n"
+        "from engage_desktop.bootstrap import bootstrap\n"
+        "from engage_desktop.config import load_config\n"
+        "from tests.fakes import FakeSecretStore\n"
+        f"config = load_config(data_dir=r'{tmp_path}')\n"
+        "bootstrap(config, secrets=FakeSecretStore())\n"  # creates the store: imports Alembic
+        "print('first', 'alembic' in sys.modules)\n"
+    )
+    again = code.replace("creates the store: imports Alembic", "at head now").replace("first", "again")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
+    outputs = [subprocess.run([sys.executable, "-c", c], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+               for c in (code, again)]
+    assert [o.stdout.strip() for o in outputs] == ["first True", "again False"], [o.stderr[-2000:] for o in outputs]
 
 
 def test_nothing_connects_or_starts_at_import_time():
