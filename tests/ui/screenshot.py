@@ -125,6 +125,7 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
                and window.mirror_label.text() == "Never synced")
     grab(window, out / "patients-empty.png")
     window.show_screen(SETTINGS)
+    window.settings.show_page("pms_connection")
     page = window.settings.page("pms_connection")
     wait_until(lambda: page.save_button.isVisible() and bool(page.sync_panel.last_run.text()))
     page.test_button.click()
@@ -166,8 +167,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
         tmp_path = Path(tmp)
         if importlib.util.find_spec("engage_desktop.pms.demo") is not None:
+            from engage_desktop.bootstrap import DEMO_USERS
+
             container = demo_practice(tmp_path / "demo")
             services = container.services
+            admin, _, password, _ = DEMO_USERS[0]
+            services.sign_in(admin, password)  # the window is for a signed-in user
             services.sync_pms(FULL)
             prefix = "demo-"
         else:
@@ -176,6 +181,7 @@ def main(argv: list[str]) -> int:
             services.sync_pms(FULL)
         window = shoot_patients(out, services, runner, prefix)
         window.show_screen(SETTINGS)
+        window.settings.show_page("pms_connection")  # built and loaded when first shown
         page = window.settings.page("pms_connection")
         wait_until(lambda: bool(page.sync_panel.last_run.text()))
         grab(window, out / f"{prefix}pms-settings.png")

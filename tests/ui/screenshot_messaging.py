@@ -20,6 +20,7 @@ os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
+from engage_desktop.services.dispatch import Providers  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
 from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.main_window import SETTINGS  # noqa: E402
@@ -60,6 +61,9 @@ def main(argv: list[str]) -> int:
         settle(200)
         grab(window, out / "messaging-settings.png")
 
+        # The demo always sends through the sandbox, whatever the setting says; for this one picture
+        # the engine is given a live office's (absent) providers so that the status bar can turn red.
+        services.engine.providers_for = lambda _config: Providers(sms=None, email=None)
         with container.uow_factory() as uow:
             uow.settings.set("messaging.mode", "live")
             uow.messaging.poll_failed("+15035550111", now=datetime.now(UTC) - timedelta(minutes=4),
