@@ -353,20 +353,21 @@ def _record_values(record) -> dict[str, object]:
 
 
 def test_every_field_of_every_entity_survives_the_write_and_compares_in_sql(uow_factory):
-    # Non-default values everywhere (a field the writer dropped or shifted by one would show).
+    # Distinct values everywhere, neighbouring flags differing (a dropped, shifted or swapped
+    # column would show).
     records = {
         Entity.LOCATIONS: PmsLocation(pms_id="7", name="Riverside", abbreviation="RS", address1="1 Main", city="Salem",
                                       state="OR", postcode="97301", phone="5035550100", time_zone="America/Los_Angeles",
                                       is_hidden=True),
         Entity.PROVIDERS: PmsProvider(pms_id="8", abbreviation="HYG2", first_name="Ada", last_name="Quill",
-                                      is_hygienist=True, is_hidden=True, is_active=False),
+                                      is_hygienist=True, is_hidden=False, is_active=False),
         Entity.PATIENTS: PmsPatient(
             pms_id="9", last_name="Testperson", first_name="Avery", middle_initial="Q", preferred_name="Ave",
             chart_number="C-9", birthdate=date(1981, 2, 3), status=PatientStatus.INACTIVE, gender="female",
             home_phone=Phone("(503) 555-0101", "+15035550101"), work_phone=Phone("555-0102 x7", None, "7"),
-            mobile_phone=Phone("503.555.0103", "+15035550103"), email="avery@example.org", email_is_valid=True,
+            mobile_phone=Phone("503.555.0103", "+15035550103"), email="avery@example.org", email_is_valid=False,
             address1="2 Elm", address2="Apt 3", city="Portland", state="OR", postcode="97201", text_consent=Consent.YES,
-            email_consent=Consent.NO, sms_opt_out=True, email_opt_out=True, preferred_contact=ContactMethod.TEXT,
+            email_consent=Consent.NO, sms_opt_out=True, email_opt_out=False, preferred_contact=ContactMethod.TEXT,
             primary_provider_id="8", secondary_provider_id="1", location_id="7", guarantor_id="3", language="es",
             first_visit=date(2001, 4, 5), deceased_at=datetime(2026, 1, 2, 3, 4, 5),
             changed_at=datetime(2026, 6, 7, 8, 9, 10, 123456)),
@@ -396,7 +397,22 @@ def test_every_field_of_every_entity_survives_the_write_and_compares_in_sql(uow_
             assert row.seen_run == 5
         assert uow.session.scalar(select(PatientRecord.sort_name)) == "testperson avery"
         # Comparisons in SQL see the same format as the ORM's own parameters (SQLite stores text).
+        # Equality catches a format that only sorts right (e.g. whole seconds without ".000000").
         a = AppointmentRecord
+        assert uow.session.scalar(select(a.pms_id).where(a.starts_at == datetime(2026, 12, 24, 9, 30))) == "10"
         assert uow.session.scalar(select(a.pms_id).where(a.starts_at > datetime(2026, 12, 24, 9, 29, 59))) == "10"
         assert uow.session.scalar(select(a.pms_id).where(a.starts_at > datetime(2026, 12, 24, 9, 30))) is None
+        p = PatientRecord
+        assert uow.session.scalar(select(p.pms_id).where(p.deceased_at == datetime(2026, 1, 2, 3, 4, 5))) == "9"
         assert uow.session.scalar(select(RecallRecord.pms_id).where(RecallRecord.due_date == date(2027, 1, 2))) == "11"
+
+
+def test_of_several_rows_with_one_id_in_a_page_the_last_is_written(uow_factory):
+    first, last = f.patient(9, first="Avery", last="Old"), f.patient(9, first="Avery", last="New")
+    with uow_factory() as uow:
+        assert uow.mirror.upsert(Entity.PATIENTS, [first, last], run_id=None) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.session.scalars(select(PatientRecord.last_name)).all() == ["New"]
+    assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="new").ids
+    assert not patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="old").ids

@@ -8,6 +8,7 @@ import pytest
 
 from engage_desktop.domain.pms_connection import ConnectionSettings, Vendor
 from engage_desktop.services.pms_connection import PASSWORD_KEY, SETTINGS_KEY
+from engage_desktop.services.pms_sync import FULL
 from engage_desktop.ui.settings import PAGES, PageDeps
 from engage_desktop.ui.settings.pms_connection_page import SAVED_PASSWORD, PmsConnectionPage
 from engage_desktop.ui.sync_controller import SyncController
@@ -165,3 +166,39 @@ def test_the_demo_practice_shows_a_note_instead_of_odbc_fields(qtbot, runner, pr
     assert page.demo_note.isVisible() and "Demo practice (synthetic data)" in page.demo_note.text()
     assert not page.fields.isVisible() and not page.save_button.isVisible()
     assert page.test_button.isVisible() and page.sync_panel.sync_button.isEnabled()
+
+
+def _page_on(qtbot, practice, deps: PageDeps) -> PmsConnectionPage:
+    page = PmsConnectionPage(deps)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.page_did_load, timeout=10_000):
+        page.load()
+    return page
+
+
+def test_a_card_opened_after_a_sync_ended_shows_how_it_ended(qtbot, runner, practice):
+    # Settings pages are built on first visit: a sync started elsewhere may have ended already.
+    sync = SyncController(practice.services.sync_pms, runner)
+    with qtbot.waitSignal(sync.sync_did_finish, timeout=30_000) as blocker:
+        sync.start()
+    page = _page_on(qtbot, practice, PageDeps(services=practice.services, runner=runner, sync=sync))
+    panel = page.sync_panel
+    assert panel.sync_summary.text() == blocker.args[0].summary() and panel.sync_summary.text().startswith("Sync finished")
+    assert not panel.progress.isVisible() and panel.sync_button.isEnabled()
+
+
+def test_a_card_opened_during_a_sync_shows_its_progress_and_then_its_end(qtbot, runner, practice):
+    practice.services.save_pms_settings(ConnectionSettings(host="pms-server", user="engage", batch_size=10), None)
+    gated = GatedReader(build_reader(filler=60))
+    practice.reader = gated
+    sync = SyncController(practice.services.sync_pms, runner)
+    sync.start(FULL)
+    qtbot.waitUntil(gated.waiting.is_set, timeout=10_000)
+    page = _page_on(qtbot, practice, PageDeps(services=practice.services, runner=runner, sync=sync))
+    panel = page.sync_panel
+    assert panel.progress.isVisible() and panel.cancel_button.isVisible()
+    assert panel.progress_label.text() == sync.last_progress.message and "Patients" in panel.progress_label.text()
+    with qtbot.waitSignal(sync.sync_did_finish, timeout=30_000):
+        gated.gate.set()
+    assert panel.sync_summary.text().startswith("Sync finished")

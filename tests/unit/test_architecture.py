@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from engage_desktop.store.migrate import alembic_config, head_revision
@@ -40,20 +41,19 @@ def test_the_head_read_from_the_version_files_is_alembics_head():
 
 
 def test_a_start_on_an_up_to_date_store_does_not_import_alembic(tmp_path):
+    # The first start creates the store (and needs Alembic); the second finds it at head.
     code = (
         "import sys\n"
         "from engage_desktop.bootstrap import bootstrap\n"
         "from engage_desktop.config import load_config\n"
         "from tests.fakes import FakeSecretStore\n"
-        f"config = load_config(data_dir=r'{tmp_path}')\n"
-        "bootstrap(config, secrets=FakeSecretStore())\n"  # creates the store: imports Alembic
-        "print('first', 'alembic' in sys.modules)\n"
+        f"bootstrap(load_config(data_dir=r'{tmp_path}'), secrets=FakeSecretStore())\n"
+        "print('alembic' in sys.modules)\n"
     )
-    again = code.replace("creates the store: imports Alembic", "at head now").replace("first", "again")
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
-    outputs = [subprocess.run([sys.executable, "-c", c], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
-               for c in (code, again)]
-    assert [o.stdout.strip() for o in outputs] == ["first True", "again False"], [o.stderr[-2000:] for o in outputs]
+    outputs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+               for _ in ("creates the store", "finds it at head")]
+    assert [o.stdout.strip() for o in outputs] == ["True", "False"], [o.stderr[-2000:] for o in outputs]
 
 
 def test_nothing_connects_or_starts_at_import_time():
@@ -87,3 +87,23 @@ def test_no_posix_only_calls_in_application_code():
     hits = [f"{p.relative_to(ROOT)}: {needle}" for p in PACKAGE.rglob("*.py") for needle in posix_only
             if needle in p.read_text(encoding="utf-8")]
     assert hits == []
+
+
+def test_the_current_revision_is_read_without_alembic_and_two_stamped_heads_are_refused(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from engage_desktop.store.migrate import current_revision
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    assert current_revision(engine) is None  # an empty database
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+    assert current_revision(engine) is None  # the table, not yet stamped
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version VALUES ('e7f0a0dd8961')"))
+    assert current_revision(engine) == "e7f0a0dd8961"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version VALUES ('4a6450997e1c')"))
+    with pytest.raises(Exception, match="more than one head"):
+        current_revision(engine)
+    engine.dispose()

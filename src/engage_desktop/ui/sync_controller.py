@@ -32,6 +32,10 @@ class SyncController(QObject):
         self._runner = runner
         self._cancel: threading.Event | None = None
         self.last_progress: SyncProgress | None = None
+        # What a view opened later shows (the settings pages are built on first visit): the
+        # running sync's mode, and how the last one ended (a report, or why it could not run).
+        self.running_mode: str | None = None
+        self.last_result: SyncReport | str | None = None
         self._progress_from_worker.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         # Bound here, on the GUI thread, and kept: the worker only calls it (see TaskRunner).
         self._emit_progress = self._progress_from_worker.emit
@@ -47,6 +51,7 @@ class SyncController(QObject):
         cancel = threading.Event()
         self._cancel = cancel
         self.last_progress = None
+        self.running_mode = mode
         sync_pms, emit = self._sync_pms, self._emit_progress  # the worker touches nothing else
 
         def work() -> SyncReport:
@@ -68,10 +73,13 @@ class SyncController(QObject):
 
     def _on_finished(self, report: SyncReport) -> None:
         self._cancel = None
+        self.running_mode, self.last_result = None, report
         self.sync_did_finish.emit(report)
         if report.outcome != "failed" or report.written:
             self._runner.changes_applied.emit(MIRROR_ENTITIES, self)
 
     def _on_failed(self, exc: BaseException) -> None:
         self._cancel = None
-        self.sync_did_fail.emit(user_message(exc))
+        message = user_message(exc)
+        self.running_mode, self.last_result = None, message
+        self.sync_did_fail.emit(message)

@@ -42,10 +42,16 @@ class SyncPanel(SyncCardView):
         self.counts.setText("Loading…")
         self.sync_summary.hide()
         self._show_idle()
-        if sync.is_running:  # e.g. the first sync of the demo practice, started at launch
-            self._on_started(INCREMENTAL)
+        # Built after a sync started or ended (the first sync of the demo practice, one started
+        # from Patients): show it as if this card had been there all along.
+        if sync.is_running:
+            self._on_started(sync.running_mode or INCREMENTAL)
             if sync.last_progress is not None:
                 self._on_progress(sync.last_progress)
+        elif isinstance(sync.last_result, SyncReport):
+            self._show_result(sync.last_result)
+        elif sync.last_result is not None:
+            self._show_failure(sync.last_result)
 
     def set_blocked(self, reason: str | None) -> None:
         """Why Sync now cannot run (None: it can), e.g. unsaved connection changes."""
@@ -121,10 +127,16 @@ class SyncPanel(SyncCardView):
 
     def _on_finished(self, report: SyncReport) -> None:
         self._show_idle()
-        self._show_summary(report.summary(), {"failed": "danger", "cancelled": "muted"}.get(report.outcome, "success"))
+        self._show_result(report)
         self.reload_stats()
 
     def _on_failed(self, message: str) -> None:
         self._show_idle()
-        self._show_summary(f"Sync failed: {message}", "danger")
+        self._show_failure(message)
         self.reload_stats()
+
+    def _show_result(self, report: SyncReport) -> None:
+        self._show_summary(report.summary(), {"failed": "danger", "cancelled": "muted"}.get(report.outcome, "success"))
+
+    def _show_failure(self, message: str) -> None:
+        self._show_summary(f"Sync failed: {message}", "danger")
