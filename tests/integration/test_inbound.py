@@ -14,6 +14,7 @@ from engage_desktop.domain.outbox import QueuedMessage
 from engage_desktop.domain.rights import PermissionDenied
 from engage_desktop.messaging.twilio import TwilioProvider
 from engage_desktop.services import consent, dispatch, inbound
+from engage_desktop.services.clock import utc_now
 from engage_desktop.services.inbound import LocationNumber
 from engage_desktop.store.models import AuditRecord, InboundMessage, MessageThread, OutboxMessage
 from tests.fake_twilio import FakeTwilio
@@ -135,7 +136,7 @@ def test_failing_polls_turn_the_indicator_red_and_lose_nothing(linking_store, tw
 def test_a_poller_that_stopped_running_shows_as_stale(linking_store, twilio, provider):
     poll(linking_store, provider)
     later = inbound.poll_health(uow_factory=linking_store, numbers=[MAIN.number, "+15035550112"],
-                                clock=lambda: dispatch.utc_now() + timedelta(minutes=6))
+                                clock=lambda: utc_now() + timedelta(minutes=6))
     assert [h.healthy for h in later] == [False, False]
     assert "may not be running" in later[0].message and "Not checked" in later[1].message
 

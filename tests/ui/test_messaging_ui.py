@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engage_desktop.services.engine import SANDBOX_BANNER
+from engage_desktop.domain.messages import SANDBOX_BANNER
 from engage_desktop.ui.settings.practice_pages import MessagingPage
 from tests.ui.test_main_window import open_window
 from tests.ui.test_settings_pages import open_page

@@ -8,10 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engage_desktop.domain.messages import DeliveryStatus, OutgoingEmail, OutgoingSms, ProviderError, SendOutcome
+from engage_desktop.domain.messages import (
+    SANDBOX_BANNER,
+    DeliveryStatus,
+    OutgoingEmail,
+    OutgoingSms,
+    ProviderError,
+    SendOutcome,
+)
 from engage_desktop.messaging.sandbox import (
     REPLIES,
-    SANDBOX_BANNER,
     STOP_REPLY,
     SandboxEmail,
     SandboxSms,

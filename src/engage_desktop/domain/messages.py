@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+# What the UI and the CLI say wherever the sandbox sends (the adapter and the engine both name it).
+SANDBOX_BANNER = "Sandbox — messages are not delivered"
+
 
 class Channel(enum.StrEnum):
     SMS = "sms"

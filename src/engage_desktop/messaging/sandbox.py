@@ -18,7 +18,7 @@ Several processes of the app may use the sandbox at once (the desktop app and th
 service share the data directory), so its state lives in a small SQLite file (WAL, busy
 timeout); ``state_path=None`` keeps it in memory, for tests.
 
-Wherever the sandbox is active the UI shows :data:`SANDBOX_BANNER` (the providers say
+Wherever the sandbox is active the UI shows ``domain.messages.SANDBOX_BANNER`` (the providers say
 ``delivers = False``).
 """
 
@@ -43,8 +43,6 @@ from engage_desktop.domain.messages import (
     SendOutcome,
     SendResult,
 )
-
-SANDBOX_BANNER = "Sandbox — messages are not delivered"
 
 SENT_AFTER = 2.0  # seconds after the send
 DELIVERED_AFTER = 5.0

@@ -16,7 +16,7 @@ from engage_desktop.domain.outbox import BatchState
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.services import audit
-from engage_desktop.services.dispatch import utc_now
+from engage_desktop.services.clock import utc_now
 
 _FROM = {BatchState.PAUSED: (BatchState.ACTIVE,), BatchState.ACTIVE: (BatchState.PAUSED,),
          BatchState.CANCELED: (BatchState.ACTIVE, BatchState.PAUSED)}

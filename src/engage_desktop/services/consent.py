@@ -8,17 +8,14 @@ the list itself keeps the full address, the source, the time and the raw text.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from engage_desktop.domain.consent import SuppressionSource, normalise_address
 from engage_desktop.domain.errors import ValidationFailed
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.services import audit
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from engage_desktop.services.clock import utc_now
 
 
 def mask(address: str) -> str:

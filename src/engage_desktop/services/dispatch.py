@@ -44,6 +44,7 @@ from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.ratelimit import RateLimiter
 from engage_desktop.domain.rights import SYSTEM
 from engage_desktop.domain.segments import count_segments
+from engage_desktop.services.clock import utc_now
 from engage_desktop.services.consent import suppress_in
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,6 @@ class DispatchReport:
     def add(self, name: str, n: int = 1) -> None:
         with self._lock:
             setattr(self, name, getattr(self, name) + n)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- queueing --------------------------------------------------------------------------------

@@ -13,17 +13,16 @@ from datetime import datetime
 
 from engage_desktop.domain.contacts import normalize_email, normalize_phone
 from engage_desktop.domain.errors import ValidationFailed
-from engage_desktop.domain.messages import Channel
+from engage_desktop.domain.messages import SANDBOX_BANNER, Channel
 from engage_desktop.domain.outbox import OutboxStatus, QueuedMessage
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.ratelimit import RateLimiter
 from engage_desktop.domain.rights import Actor, Right
 from engage_desktop.services import audit, dispatch, inbound
-from engage_desktop.services.dispatch import DispatchReport, PollReport, Providers, utc_now
+from engage_desktop.services.clock import utc_now
+from engage_desktop.services.dispatch import DispatchReport, PollReport, Providers
 from engage_desktop.services.inbound import InboundReport, PollHealth
 from engage_desktop.services.messaging_config import MessagingConfig, load_messaging_config, quiet_policy
-
-SANDBOX_BANNER = "Sandbox — messages are not delivered"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ from engage_desktop.domain.outbox import QueuedMessage
 from engage_desktop.domain.pms_records import PatientStatus
 from engage_desktop.domain.ports import UnitOfWorkFactory
 from engage_desktop.domain.rights import SYSTEM
+from engage_desktop.services.clock import utc_now
 from engage_desktop.services.consent import suppress_in, unsuppress_in
-from engage_desktop.services.dispatch import utc_now
 
 log = logging.getLogger(__name__)
 

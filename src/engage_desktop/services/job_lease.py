@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from engage_desktop.domain.ports import UnitOfWorkFactory
-from engage_desktop.services.dispatch import utc_now
+from engage_desktop.services.clock import utc_now
 
 NAME = "scheduler"
 TTL = timedelta(seconds=45)
