@@ -416,3 +416,8 @@ def test_of_several_rows_with_one_id_in_a_page_the_last_is_written(uow_factory):
         assert uow.session.scalars(select(PatientRecord.last_name)).all() == ["New"]
     assert patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="new").ids
     assert not patients.search_patients(uow_factory=uow_factory, actor=SYSTEM, text="old").ids
+
+
+def test_only_sqlite_makes_writers_take_turns(uow_factory, store_url):
+    # The dispatcher's workers serialise their write transactions only where the store needs it.
+    assert uow_factory.one_writer_at_a_time is store_url.startswith("sqlite")

@@ -57,5 +57,12 @@ class SqlUnitOfWorkFactory:
         self.session_factory = session_factory
         self.region = region
 
+    @property
+    def one_writer_at_a_time(self) -> bool:
+        """SQLite takes one writer at a time (and makes the others back off in sleeps); PostgreSQL
+        locks rows, so concurrent writers need not take turns."""
+        bind = self.session_factory.kw.get("bind")
+        return bind is None or bind.dialect.name == "sqlite"
+
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory, region=self.region)
