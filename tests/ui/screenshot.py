@@ -68,6 +68,25 @@ def demo_practice(data_dir: Path):
     return container
 
 
+def begin(argv: list[str]) -> tuple[Path, TaskRunner]:
+    """What every screenshot script starts with: the output folder (argv[1]), the styled app, a runner."""
+    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
+    out.mkdir(parents=True, exist_ok=True)
+    theme.apply(QApplication.instance() or QApplication(sys.argv))
+    return out, TaskRunner()
+
+
+def signed_in_demo(data_dir: Path):
+    """The demo practice, synced, with its administrator signed in (the window is for a signed-in user)."""
+    from engage_desktop.bootstrap import DEMO_USERS
+
+    container = demo_practice(data_dir)
+    admin, _, password, _ = DEMO_USERS[0]
+    container.services.sign_in(admin, password)
+    container.services.sync_pms(FULL)
+    return container
+
+
 def open_window(services, runner: TaskRunner) -> MainWindow:
     window = build_main_window(services, runner)
     window.resize(1440, 900)  # what run() opens on a 1920x1080 screen
@@ -159,21 +178,12 @@ def shoot_settings(out: Path, data_dir: Path, runner: TaskRunner) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
         tmp_path = Path(tmp)
         if importlib.util.find_spec("engage_desktop.pms.demo") is not None:
-            from engage_desktop.bootstrap import DEMO_USERS
-
-            container = demo_practice(tmp_path / "demo")
+            container = signed_in_demo(tmp_path / "demo")
             services = container.services
-            admin, _, password, _ = DEMO_USERS[0]
-            services.sign_in(admin, password)  # the window is for a signed-in user
-            services.sync_pms(FULL)
             prefix = "demo-"
         else:
             fallback = make_practice(tmp_path / "fake", build_reader(filler=3000))

@@ -24,18 +24,15 @@ os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from engage_desktop.bootstrap import bootstrap  # noqa: E402
 from engage_desktop.config import load_config  # noqa: E402
 from engage_desktop.domain.audit import AuditEntry  # noqa: E402
 from engage_desktop.domain.rights import Actor, Right, Role  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.audit_page import AuditLogPage  # noqa: E402
-from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
 from tests.fakes import FakeSecretStore, fast_hasher  # noqa: E402
-from tests.ui.screenshot import grab, wait_until  # noqa: E402
+from tests.ui.screenshot import begin, grab, wait_until  # noqa: E402
 
 # (days ago, local time, user, workstation, action, patient, details)
 HISTORY = [
@@ -94,11 +91,7 @@ def show(page: AuditLogPage) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-audit-shots-") as tmp:
         container = bootstrap(load_config(env={"ENGAGE_WORKSTATION": "OFFICE-PC"}, data_dir=Path(tmp)),
                               secrets=FakeSecretStore(), hasher=fast_hasher())

@@ -18,31 +18,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 
 import shiboken6  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
 from engage_desktop.domain.unlinked import UnlinkedInput  # noqa: E402
-from engage_desktop.services.pms_sync import FULL  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
-from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
-from tests.ui.screenshot import demo_practice, grab, open_window, settle, wait_until  # noqa: E402
+from tests.ui.screenshot import begin, grab, open_window, settle, signed_in_demo, wait_until  # noqa: E402
 
 NICKNAMES = {"William": "Bill", "Robert": "Bob", "Elizabeth": "Liz", "Katherine": "Kate", "Michael": "Mike",
              "James": "Jim", "Jennifer": "Jen", "Margaret": "Peggy", "Richard": "Rick", "Thomas": "Tom"}
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
-        container = demo_practice(Path(tmp) / "demo")
+        container = signed_in_demo(Path(tmp) / "demo")
         services = container.services
-        admin, _, password, _ = DEMO_USERS[0]
-        services.sign_in(admin, password)
-        services.sync_pms(FULL)
         rows = services.patient_rows(services.search_patients("").ids[:3000])
         chart = next(r for r in rows if r.name.split(", ")[-1] in NICKNAMES and r.birthdate and r.phone
                      and r.status == "active")

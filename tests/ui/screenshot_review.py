@@ -17,30 +17,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 
 import shiboken6  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
 from engage_desktop.domain.unlinked import UnlinkedInput  # noqa: E402
-from engage_desktop.services.pms_sync import FULL  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.dialogs.create_in_pms_dialog import CreateInPmsDialog  # noqa: E402
 from engage_desktop.ui.main_window import REVIEW  # noqa: E402
-from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
-from tests.ui.screenshot import demo_practice, grab, open_window, settle, wait_until  # noqa: E402
+from tests.ui.screenshot import begin, grab, open_window, settle, signed_in_demo, wait_until  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
-        container = demo_practice(Path(tmp) / "demo")
+        container = signed_in_demo(Path(tmp) / "demo")
         services = container.services
-        admin, _, password, _ = DEMO_USERS[0]
-        services.sign_in(admin, password)
-        services.sync_pms(FULL)
         rows = services.patient_rows(services.search_patients("").ids[:3000])
         charts = [r for r in rows if r.birthdate and r.phone and r.status == "active" and r.email]
         location = services.list_locations()[0].pms_id

@@ -20,17 +20,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 
 import shiboken6  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engage_desktop.bootstrap import DEMO_USERS  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.main_window import SETTINGS  # noqa: E402
 from engage_desktop.ui.sign_in import FirstAdministratorDialog, SignInDialog  # noqa: E402
-from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
 from tests.ui.conftest import make_practice  # noqa: E402
 from tests.ui.sample_practice import build_reader  # noqa: E402
-from tests.ui.screenshot import demo_practice, grab, open_window, settle, wait_until  # noqa: E402
+from tests.ui.screenshot import begin, demo_practice, grab, open_window, settle, wait_until  # noqa: E402
 
 PAGES = ("practice", "locations", "messaging", "quiet_hours", "security")
 
@@ -41,11 +38,7 @@ def demo_hint() -> str:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
         empty = make_practice(Path(tmp) / "new", build_reader(filler=0), configure=False, sign_in=False,
                               first_admin=False)

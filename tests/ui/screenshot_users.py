@@ -19,21 +19,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 
 import shiboken6  # noqa: E402
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget  # noqa: E402
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget  # noqa: E402
 
 from engage_desktop.domain.rights import Right, Role  # noqa: E402
 from engage_desktop.services.pms_sync import FULL  # noqa: E402
 from engage_desktop.services.users import SignInError  # noqa: E402
-from engage_desktop.ui import theme  # noqa: E402
 from engage_desktop.ui.settings import PAGES  # noqa: E402
 from engage_desktop.ui.settings.base import PageDeps  # noqa: E402
 from engage_desktop.ui.settings.users_page import UsersPage  # noqa: E402
 from engage_desktop.ui.sync_controller import SyncController  # noqa: E402
-from engage_desktop.ui.tasks import TaskRunner  # noqa: E402
 from engage_desktop.ui.widgets.common import section_title  # noqa: E402
 from tests.ui.conftest import ADMIN_PASSWORD, make_practice  # noqa: E402
 from tests.ui.sample_practice import build_reader  # noqa: E402
-from tests.ui.screenshot import grab, wait_until  # noqa: E402
+from tests.ui.screenshot import begin, grab, wait_until  # noqa: E402
 
 SETTINGS_TITLES = [page.TITLE for page in PAGES]
 
@@ -87,11 +85,7 @@ def settings_area(page: QWidget) -> QWidget:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "/tmp/engage-shots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    theme.apply(app)
-    runner = TaskRunner()
+    out, runner = begin(argv)
     with tempfile.TemporaryDirectory(prefix="engage-shots-") as tmp:
         practice = make_practice(Path(tmp), build_reader(filler=60))
         services = practice.services
